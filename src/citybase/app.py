@@ -1,0 +1,134 @@
+"""FastAPI application factory: mounts every domain's routers and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import citybase
+from citybase.audit.context import request_id_var
+from citybase.db import make_engine, make_session_factory
+from citybase.errors import CitybaseError
+from citybase.plugins import get_plugin_manager, load_all_models
+from citybase.settings import Settings, get_settings
+
+log = logging.getLogger("citybase")
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api", "/catalog.")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, err: CitybaseError) -> Response:
+    if wants_html(request):
+        from citybase.web.templating import render
+
+        if err.status == 401:
+            from fastapi.responses import RedirectResponse
+
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(
+            request, "error.html", {"error": err}, status_code=err.status
+        )
+    return JSONResponse(err.as_dict(), status_code=err.status)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    load_all_models()
+    if session_factory is None:
+        engine = make_engine(settings.effective_database_url)
+        session_factory = make_session_factory(engine)
+    app = FastAPI(
+        title="citybase",
+        version=citybase.__version__,
+        description="城市数字底座 — the open city digital base.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Any) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        rid = rid[:64]
+        token = request_id_var.set(rid)
+        request.state.request_id = rid
+        try:
+            response: Response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-ID"] = rid
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(CitybaseError)
+    async def citybase_error(request: Request, exc: CitybaseError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        msg = first.get("msg", "Invalid input")
+        err = CitybaseError(
+            f"{field}: {msg}" if field else str(msg),
+            field=field,
+            code="validation_error",
+            status=422,
+        )
+        return _error_response(request, err)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"No such page or endpoint: {request.url.path}"
+        return _error_response(
+            request, CitybaseError(message, code=code, status=exc.status_code)
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        rid = getattr(request.state, "request_id", "?")
+        err = CitybaseError(
+            f"Internal error. Quote request id {rid} to your administrator.",
+            code="internal_error",
+            status=500,
+        )
+        return _error_response(request, err)
+
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    for routers in get_plugin_manager().hook.citybase_routers():
+        for router in routers:
+            app.include_router(router)
+    return app
+
+

@@ -1,0 +1,124 @@
+"""Every plug-in hook citybase offers, in one place.
+
+Built-in domains (identity, audit, geo, datahub, assess, web, demo …) implement these
+hooks in their own ``plugin.py`` exactly as a third-party domain would; third-party
+domains are found through the ``citybase`` entry-point group. Each hook is documented in
+docs/plugins.md (a test fails if one is not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+hookspec = pluggy.HookspecMarker("citybase")
+hookimpl = pluggy.HookimplMarker("citybase")
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A module shown on the home page to users whose roles may use it."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    url: str
+    roles: frozenset[str] = frozenset()  # empty: every signed-in user
+    description_zh: str = ""
+    description_en: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """One step of building the demo city; steps run in ``order``."""
+
+    name: str
+    order: int
+    run: Callable[[Any], None]  # receives a citybase.demo.context.DemoContext
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    key: str
+    title_zh: str
+    title_en: str
+    render: Callable[[Any], dict[str, Any]]  # receives a Session, returns JSON-able data
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class LiveIndicator:
+    """A value the platform measures about its own city, for the assessment."""
+
+    indicator_id: str
+    value: float
+    unit: str
+    source: str  # which domain / query measured it
+    measured_at: str  # ISO timestamp
+    note: str = ""
+
+
+@dataclass
+class Translations:
+    locale: str
+    messages: dict[str, str] = field(default_factory=dict)
+
+
+@hookspec
+def citybase_load_models() -> None:
+    """Import the domain's SQLAlchemy models so they join ``citybase.db.Base.metadata``."""
+
+
+@hookspec
+def citybase_migration_dirs() -> list[Path]:  # type: ignore[empty-body]
+    """Extra Alembic version directories (third-party domains)."""
+
+
+@hookspec
+def citybase_routers() -> list[APIRouter]:  # type: ignore[empty-body]
+    """FastAPI routers (API and pages) to mount on the app."""
+
+
+@hookspec
+def citybase_cli(app: typer.Typer) -> None:
+    """Add the domain's Typer sub-app (``app.add_typer(...)``) to the root CLI."""
+
+
+@hookspec
+def citybase_template_dirs() -> list[Path]:  # type: ignore[empty-body]
+    """Directories of Jinja2 templates for the domain's pages."""
+
+
+@hookspec
+def citybase_translations(locale: str) -> dict[str, str]:  # type: ignore[empty-body]
+    """UI strings for ``locale`` ("zh-CN" or "en"), keyed by message id."""
+
+
+@hookspec
+def citybase_modules() -> list[ModuleInfo]:  # type: ignore[empty-body]
+    """Home-page entries for the domain's screens."""
+
+
+@hookspec
+def citybase_demo_steps() -> list[DemoStep]:  # type: ignore[empty-body]
+    """Steps that add the domain's share of the demo city."""
+
+
+@hookspec
+def citybase_dashboard_widgets() -> list[DashboardWidget]:  # type: ignore[empty-body]
+    """Widgets for the one-screen city dashboard (一屏总览)."""
+
+
+@hookspec
+def citybase_live_indicators(session: Session) -> list[LiveIndicator]:  # type: ignore[empty-body]
+    """Indicator values the domain measures from its own data, for BTE assessment."""

@@ -1,0 +1,1 @@
+"""Identity: departments, users, roles, browser sessions and API tokens."""

@@ -1,0 +1,119 @@
+"""One typed settings class. Every field is documented in docs/configuration.md (a test checks)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from citybase.errors import ConfigurationError
+
+DEFAULT_SECRET = "change-me-development-only"  # noqa: S105 - the marker production refuses
+
+
+class Mode(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Effective configuration, read from CITYBASE_* environment variables (or a .env file)."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYBASE_", env_file=".env", extra="ignore")
+
+    mode: Mode = Field(Mode.development, description="development or production.")
+    data_dir: Path = Field(
+        Path("citybase-data"),
+        description="Directory for the SQLite database, dataset files and generated demo data.",
+    )
+    database_url: str | None = Field(
+        None,
+        description=(
+            "SQLAlchemy URL. Default: a SQLite file citybase.db inside data_dir. "
+            "PostgreSQL: postgresql+psycopg://user@host/db"
+        ),
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET),
+        description="Signs session cookies and keys pseudonymisation. Must be set in production.",
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
+    locale: Literal["zh-CN", "en"] = Field("zh-CN", description="Default UI language.")
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="Browser session lifetime.")
+    token_days: int = Field(90, ge=1, le=3650, description="Default API token lifetime in days.")
+    cookie_secure: bool | None = Field(
+        None,
+        description="Mark the session cookie Secure (HTTPS only). Default: true in production.",
+    )
+    taxonomy_dir: Path | None = Field(
+        None,
+        description=(
+            "Directory with the city's departments.yaml and event_categories.yaml. "
+            "Default: the demo city's taxonomy shipped with citybase."
+        ),
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.mode is Mode.production:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise ConfigurationError(
+                    "Refusing to start in production with the default or a short secret key: "
+                    "set CITYBASE_SECRET_KEY to a random value of at least 32 characters "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`).",
+                    field="CITYBASE_SECRET_KEY",
+                )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'citybase.db').as_posix()}"
+
+    @property
+    def effective_cookie_secure(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.mode is Mode.production
+
+    @property
+    def effective_taxonomy_dir(self) -> Path:
+        if self.taxonomy_dir is not None:
+            return self.taxonomy_dir
+        return Path(__file__).parent / "demo" / "taxonomy"
+
+    def redacted(self) -> dict[str, object]:
+        """Settings as plain values with secrets and passwords hidden (for `config show`)."""
+        out: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                out[name] = "********"
+            elif name == "database_url" and value:
+                out[name] = _hide_password(str(value))
+            else:
+                out[name] = str(value) if isinstance(value, Path | StrEnum) else value
+        out["effective_database_url"] = _hide_password(self.effective_database_url)
+        return out
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

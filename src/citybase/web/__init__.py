@@ -1,0 +1,1 @@
+"""Web: templating, i18n, the shared pages (login, home, errors) and the health endpoint."""

@@ -1,0 +1,67 @@
+"""Public system endpoints: health."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
+
+import citybase
+
+router = APIRouter(prefix="/api", tags=["system"])
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+    migrations: dict[str, object]
+
+
+@lru_cache(maxsize=1)
+def _script_heads() -> tuple[str, ...]:
+    """Migration heads come from files shipped with the code: read them once."""
+    from alembic.script import ScriptDirectory
+
+    from citybase.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return tuple(sorted(script.get_heads()))
+
+
+@router.get("/health", response_model=Health)
+def health(request: Request) -> JSONResponse:
+    """Liveness and readiness: version, database reachability and migration state. Public."""
+    factory = request.app.state.session_factory
+    heads = list(_script_heads())
+    try:
+        with factory() as session:
+            bind = session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            dialect = engine.dialect.name
+            if inspect(session.connection()).has_table("alembic_version"):
+                current = sorted(
+                    r[0] for r in session.execute(text("SELECT version_num FROM alembic_version"))
+                )
+            else:
+                current = []
+    except SQLAlchemyError as exc:
+        body = Health(
+            status="unavailable",
+            version=citybase.__version__,
+            database=f"error: {type(exc).__name__}",
+            migrations={"current": [], "heads": heads, "up_to_date": False},
+        )
+        return JSONResponse(body.model_dump(), status_code=503)
+    up_to_date = current == heads
+    body = Health(
+        status="ok" if up_to_date else "degraded",
+        version=citybase.__version__,
+        database=dialect,
+        migrations={"current": current, "heads": heads, "up_to_date": up_to_date},
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if up_to_date else 503)

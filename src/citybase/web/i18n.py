@@ -1,0 +1,38 @@
+"""UI strings: zh-CN by default, English switchable. Catalogs are YAML files plus plug-ins'."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from fastapi import Request
+
+from citybase.plugins import get_plugin_manager
+
+LOCALES = ("zh-CN", "en")
+LANG_COOKIE = "citybase_lang"
+_DIR = Path(__file__).parent / "locales"
+
+
+@lru_cache(maxsize=4)
+def catalog(locale: str) -> dict[str, str]:
+    messages: dict[str, str] = dict(
+        yaml.safe_load((_DIR / f"{locale}.yaml").read_text(encoding="utf-8")) or {}
+    )
+    for extra in get_plugin_manager().hook.citybase_translations(locale=locale):
+        messages.update(extra or {})
+    return messages
+
+
+def translate(locale: str, key: str, **kwargs: object) -> str:
+    text = catalog(locale).get(key) or catalog("zh-CN").get(key) or key
+    return text.format(**kwargs) if kwargs else text
+
+
+def request_locale(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if lang in LOCALES:
+        return lang
+    default: str = request.app.state.settings.locale
+    return default
