@@ -41,9 +41,7 @@ def _error_response(request: Request, err: CitybaseError) -> Response:
             from fastapi.responses import RedirectResponse
 
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(
-            request, "error.html", {"error": err}, status_code=err.status
-        )
+        return render(request, "error.html", {"error": err}, status_code=err.status)
     return JSONResponse(err.as_dict(), status_code=err.status)
 
 
@@ -108,9 +106,7 @@ def create_app(
         message = str(exc.detail)
         if exc.status_code == 404:
             message = f"No such page or endpoint: {request.url.path}"
-        return _error_response(
-            request, CitybaseError(message, code=code, status=exc.status_code)
-        )
+        return _error_response(request, CitybaseError(message, code=code, status=exc.status_code))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -130,5 +126,3 @@ def create_app(
         for router in routers:
             app.include_router(router)
     return app
-
-

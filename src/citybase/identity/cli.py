@@ -51,7 +51,9 @@ def list_users() -> None:
     table = Table("username", "name", "role", "department", "active")
     with db_session() as s:
         for u in s.scalars(select(User).order_by(User.username)):
-            table.add_row(u.username, u.display_name, u.role, u.department_code or "-", str(u.active))
+            table.add_row(
+                u.username, u.display_name, u.role, u.department_code or "-", str(u.active)
+            )
     console.print(table)
 
 

@@ -108,7 +108,9 @@ def revoke_token(token_id: int, user: CurrentUser, db_session: SessionDep) -> To
 
 @router.get("/departments", response_model=list[DepartmentRead])
 def list_departments(user: CurrentUser, db_session: SessionDep) -> list[DepartmentRead]:
-    return [DepartmentRead.model_validate(d) for d in service.list_departments(db_session=db_session)]
+    return [
+        DepartmentRead.model_validate(d) for d in service.list_departments(db_session=db_session)
+    ]
 
 
 @router.get("/departments/{code}", response_model=DepartmentRead)
@@ -121,7 +123,11 @@ def create_department(
     body: DepartmentCreate, user: AdminUser, db_session: SessionDep
 ) -> DepartmentRead:
     dept = service.create_department(
-        db_session=db_session, actor=user, code=body.code, name_zh=body.name_zh, name_en=body.name_en
+        db_session=db_session,
+        actor=user,
+        code=body.code,
+        name_zh=body.name_zh,
+        name_en=body.name_en,
     )
     db_session.commit()
     return DepartmentRead.model_validate(dept)

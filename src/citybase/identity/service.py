@@ -222,7 +222,7 @@ def update_user(
         changes["display_name"] = display_name
     if password is not None:
         user.password_hash = security.hash_password(password)
-        changes["password"] = "changed"
+        changes["password"] = "changed"  # noqa: S105 - audit note, not a password
     if role is not None:
         user.role = str(role)
         changes["role"] = str(role)
@@ -313,9 +313,7 @@ def end_session(*, db_session: Session, token: str) -> None:
 # --- API tokens --------------------------------------------------------------------------
 
 
-def issue_token(
-    *, db_session: Session, user: User, name: str, days: int
-) -> tuple[str, ApiToken]:
+def issue_token(*, db_session: Session, user: User, name: str, days: int) -> tuple[str, ApiToken]:
     token = security.new_token()
     row = ApiToken(
         user_id=user.id,
