@@ -26,7 +26,9 @@ def demo_steps() -> list[DemoStep]:
     return sorted(steps, key=lambda s: (s.order, s.name))
 
 
-def build_demo(*, settings: Settings, seed: int, console: Console | None = None) -> dict[str, object]:
+def build_demo(
+    *, settings: Settings, seed: int, console: Console | None = None
+) -> dict[str, object]:
     """Create the demo city in ``settings.data_dir`` unless the same seed already built it."""
     console = console or Console()
     if settings.mode is Mode.production:
@@ -92,7 +94,9 @@ def build_demo(*, settings: Settings, seed: int, console: Console | None = None)
 
 
 def _print_accounts(console: Console) -> None:
-    table = Table("username", "role", "department", title=f"Demo accounts (password: {DEMO_PASSWORD})")
+    table = Table(
+        "username", "role", "department", title=f"Demo accounts (password: {DEMO_PASSWORD})"
+    )
     for acc in demo_accounts():
         table.add_row(acc.username, acc.role, acc.department or "-")
     console.print(table)

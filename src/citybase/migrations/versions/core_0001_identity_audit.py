@@ -115,9 +115,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_audit_record_actor_id"), "audit_record", ["actor_id"])
     op.create_index(op.f("ix_audit_record_department_code"), "audit_record", ["department_code"])
     op.create_index(op.f("ix_audit_record_action"), "audit_record", ["action"])
-    op.create_index(
-        "ix_audit_record_object", "audit_record", ["object_type", "object_id"]
-    )
+    op.create_index("ix_audit_record_object", "audit_record", ["object_type", "object_id"])
     head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
