@@ -121,3 +121,7 @@ _register_domain_commands()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

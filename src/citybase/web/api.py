@@ -7,7 +7,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 import citybase
@@ -40,14 +40,16 @@ def health(request: Request) -> JSONResponse:
     heads = list(_script_heads())
     try:
         with factory() as session:
-            bind = session.get_bind()
-            engine = bind if isinstance(bind, Engine) else bind.engine
-            dialect = engine.dialect.name
-            if inspect(session.connection()).has_table("alembic_version"):
+            conn = session.connection()
+            dialect = conn.dialect.name
+            try:
                 current = sorted(
-                    r[0] for r in session.execute(text("SELECT version_num FROM alembic_version"))
+                    r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
                 )
-            else:
+            except SQLAlchemyError:
+                session.rollback()
+                if inspect(session.connection()).has_table("alembic_version"):
+                    raise
                 current = []
     except SQLAlchemyError as exc:
         body = Health(
