@@ -32,6 +32,23 @@ class IngestOptions(BaseModel):
     schema_override: dict[str, ColumnType] = Field(default_factory=dict)
 
 
+class DetectedFormat(BaseModel):
+    """What ``ingest.detect`` found in a file, for a preview before loading it.
+
+    Added by the file engine: ``sheets`` lists an XLSX workbook's sheets, ``skip_rows`` the
+    title lines above a CSV header, ``sample`` the first rows as they would load.
+    """
+
+    format: Literal["csv", "xlsx", "json", "ndjson", "parquet"]
+    encoding: str | None = None
+    delimiter: str | None = None
+    header: bool | None = None
+    columns: list[ColumnSchema] = Field(default_factory=list)
+    sheets: list[str] = Field(default_factory=list)
+    skip_rows: int = 0
+    sample: list[dict[str, Any]] = Field(default_factory=list)
+
+
 class IngestResult(BaseModel):
     row_count: int
     columns: list[ColumnSchema]
@@ -53,6 +70,7 @@ class ColumnProfile(BaseModel):
     type: ColumnType
     null_share: float
     distinct_count: int
+    distinct_exact: bool = True  # added by the engine: False when distinct_count is an estimate
     min: Any = None
     max: Any = None
     top_values: list[TopValue] = Field(default_factory=list)

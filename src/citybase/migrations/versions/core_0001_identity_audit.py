@@ -57,7 +57,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_identity_user_role"), "identity_user", ["role"])
     op.create_index(op.f("ix_identity_user_department_id"), "identity_user", ["department_id"])
     for table in ("identity_api_token", "identity_web_session"):
-        cols = [
+        cols: list[sa.schema.SchemaItem] = [
             sa.Column("id", sa.Integer(), nullable=False),
             sa.Column("user_id", sa.Integer(), nullable=False),
             sa.Column("token_hash", sa.String(64), nullable=False),

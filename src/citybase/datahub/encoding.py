@@ -1,0 +1,216 @@
+"""Text encodings of uploaded files: detect UTF-8 / UTF-8 with BOM / GBK / GB18030, transcode.
+
+Chinese government systems still export GBK (Excel's "CSV" on a Chinese Windows is GBK).
+DuckDB reads only UTF-8 without an extension download, so other encodings are transcoded
+in 4 MiB chunks to a temporary UTF-8 file next to the destination — memory stays flat
+whatever the file size. Chunks are cut after a newline byte: in every encoding accepted
+here 0x0A is only ever a newline (GBK/GB18030 trail bytes are >= 0x30), so a cut never
+splits a character and an error offset is exact.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from citybase.errors import ValidationFailed
+
+CHUNK = 1 << 22
+HEAD = 1 << 20
+BOM_UTF8 = codecs.BOM_UTF8
+#: Names users and systems use for the Chinese national encodings, to the codec we decode
+#: with. GB2312 files nearly always contain GBK characters, so GB2312 decodes as GBK.
+_ALIASES = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "utf8-sig": "utf-8-sig",
+    "gbk": "gbk",
+    "cp936": "gbk",
+    "gb2312": "gbk",
+    "gb18030": "gb18030",
+}
+
+
+@dataclass(frozen=True)
+class DecodeError:
+    """Where a file stops being valid in an encoding: byte offset (0-based) and line (1-based)."""
+
+    offset: int
+    line: int
+    bad: bytes
+
+    def describe(self) -> str:
+        shown = " ".join(f"0x{b:02X}" for b in self.bad[:4])
+        return f"byte offset {self.offset} (line {self.line}): {shown}"
+
+
+def codec_for(encoding: str) -> str:
+    """The Python codec for an encoding name; only ASCII-compatible encodings are accepted."""
+    name = encoding.strip().lower().replace("_", "-")
+    if name in _ALIASES:
+        return _ALIASES[name]
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise ValidationFailed(
+            f"encoding {encoding!r} is unknown: use utf-8, gbk or gb18030, or leave it empty "
+            "to detect it",
+            field="encoding",
+        ) from None
+    if "a,b\n".encode(info.name) != b"a,b\n" or info.name.startswith(("utf-16", "utf-32")):
+        raise ValidationFailed(
+            f"encoding {encoding!r} is not supported (only ASCII-compatible encodings are): "
+            "save the file as UTF-8",
+            field="encoding",
+        )
+    return info.name
+
+
+def is_utf8_name(codec: str) -> bool:
+    return codec in ("utf-8", "utf-8-sig")
+
+
+def _complete_lines(head: bytes, at_eof: bool) -> bytes:
+    if at_eof:
+        return head
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut >= 0 else head
+
+
+def _first_error(data: bytes, codec: str) -> UnicodeDecodeError | None:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        return exc
+    return None
+
+
+def sniff_encoding(head: bytes, at_eof: bool) -> str | None:
+    """Encoding of the first MiB: 'utf-8-sig', 'utf-8', 'gbk', 'gb18030', or None if none fit.
+
+    UTF-8 is tried first: GBK text is almost never valid UTF-8, while ASCII is valid in all.
+    """
+    if head.startswith(BOM_UTF8):
+        return "utf-8-sig"
+    sample = _complete_lines(head, at_eof)
+    for codec in ("utf-8", "gbk", "gb18030"):
+        if _first_error(sample, codec) is None:
+            return codec
+    return None
+
+
+def read_head(path: Path, size: int = HEAD) -> tuple[bytes, bool]:
+    """The first ``size`` bytes and whether they are the whole file."""
+    with path.open("rb") as f:
+        head = f.read(size + 1)
+    return head[:size], len(head) <= size
+
+
+def decode_head(head: bytes, codec: str, at_eof: bool) -> str:
+    """The head as text, cut after its last complete line (unless it is the whole file)."""
+    sample = _complete_lines(head, at_eof)
+    if codec == "utf-8-sig" or sample.startswith(BOM_UTF8):
+        sample = sample.removeprefix(BOM_UTF8)
+        codec = "utf-8"
+    return sample.decode(codec, errors="replace")
+
+
+def find_decode_error(path: Path, codec: str) -> DecodeError | None:
+    """The first byte where the whole file stops being valid ``codec``, or None if it is valid."""
+    offset = 0
+    line = 1
+    carry = b""
+    with path.open("rb") as f:
+        if codec == "utf-8-sig":
+            codec = "utf-8"
+            offset = len(BOM_UTF8) if f.read(len(BOM_UTF8)) == BOM_UTF8 else 0
+            f.seek(offset)
+        while True:
+            chunk = f.read(CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if chunk and cut == 0:
+                carry = data
+                continue
+            block, carry = data[:cut], data[cut:]
+            exc = _first_error(block, codec)
+            if exc is not None:
+                return DecodeError(
+                    offset=offset + exc.start,
+                    line=line + block.count(b"\n", 0, exc.start),
+                    bad=block[exc.start : exc.start + 4],
+                )
+            offset += len(block)
+            line += block.count(b"\n")
+            if not chunk:
+                return None
+
+
+def undecodable_message(path: Path, codec: str, error: DecodeError, *, detected: bool) -> str:
+    """Why a file cannot be read, in the words a clerk can act on."""
+    if detected:
+        return (
+            f"{path.name} is not valid UTF-8, GBK or GB18030 text: undecodable bytes at "
+            f"{error.describe()}. Save it again as UTF-8, or set the encoding explicitly"
+        )
+    hint = ""
+    if is_utf8_name(codec) and find_decode_error(path, "gb18030") is None:
+        hint = "; the file looks like GBK/GB18030 — leave the encoding empty to detect it"
+    return (
+        f"{path.name} is not valid {codec.upper()}: undecodable bytes at {error.describe()}{hint}"
+    )
+
+
+def transcode_to_utf8(
+    source: Path,
+    target: Path,
+    codec: str,
+    *,
+    detected: bool,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = CHUNK,
+) -> str:
+    """Write ``source`` (in ``codec``) to ``target`` as UTF-8 and return the codec used.
+
+    When the codec was detected as GBK and a later chunk holds a GB18030-only sequence,
+    decoding switches to GB18030 (a superset with identical GBK mappings) and that is
+    reported. Raises ValidationFailed with the byte offset and line of the first bad byte.
+    """
+    offset = 0
+    line = 1
+    carry = b""
+    with source.open("rb") as src, target.open("wb") as dst:
+        while True:
+            chunk = src.read(chunk_size)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if chunk and cut == 0:
+                carry = data
+                continue
+            block, carry = data[:cut], data[cut:]
+            try:
+                text = block.decode(codec)
+            except UnicodeDecodeError as exc:
+                if detected and codec == "gbk" and _first_error(block, "gb18030") is None:
+                    codec = "gb18030"
+                    text = block.decode(codec)
+                else:
+                    err = DecodeError(
+                        offset=offset + exc.start,
+                        line=line + block.count(b"\n", 0, exc.start),
+                        bad=block[exc.start : exc.start + 4],
+                    )
+                    raise ValidationFailed(
+                        undecodable_message(source, codec, err, detected=detected),
+                        field="encoding",
+                    ) from None
+            dst.write(text.encode("utf-8"))
+            offset += len(block)
+            line += block.count(b"\n")
+            if progress is not None:
+                progress(offset)
+            if not chunk:
+                return codec

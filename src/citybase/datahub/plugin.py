@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def citybase_load_models() -> None:
+    from citybase.datahub import models  # noqa: F401
+
+
+@hookimpl
+def citybase_routers() -> list[APIRouter]:
+    from citybase.datahub import pages, router, router_elements, router_rows
+
+    return [router.router, router_rows.router, router_elements.router, pages.router]
+
+
+@hookimpl
+def citybase_cli(app: typer.Typer) -> None:
+    from citybase.datahub.cli import app as datahub_app
+
+    app.add_typer(datahub_app, name="datahub")
+
+
+@hookimpl
+def citybase_template_dirs() -> list[Path]:
+    return [HERE / "templates"]
+
+
+@cache
+def _messages(locale: str) -> dict[str, str]:
+    path = HERE / "data" / f"messages.{locale}.yaml"
+    if not path.exists():
+        return {}
+    return {str(k): str(v) for k, v in (yaml.safe_load(path.read_text("utf-8")) or {}).items()}
+
+
+@hookimpl
+def citybase_translations(locale: str) -> dict[str, str]:
+    return _messages(locale)
+
+
+@hookimpl
+def citybase_modules() -> list[ModuleInfo]:
+    staff = frozenset(
+        {"platform_admin", "dept_admin", "officer", "dispatcher", "data_steward", "analyst"}
+    )
+    return [
+        ModuleInfo(
+            key="datahub",
+            title_zh="数据目录",
+            title_en="Data catalog",
+            url="/datahub",
+            roles=staff,
+            description_zh="全市数据资源目录：检索、元数据、版本、质量与数据接口",
+            description_en="The city's data catalog: search, metadata, versions, quality, data API",
+            order=40,
+        ),
+        ModuleInfo(
+            key="datahub-elements",
+            title_zh="数据元与一数一源",
+            title_en="Data elements (one data, one source)",
+            url="/datahub/elements",
+            roles=staff,
+            description_zh="数据元注册、权威来源与副本一致性核查",
+            description_en="Element registry, authoritative sources, replica consistency",
+            order=41,
+        ),
+        ModuleInfo(
+            key="datahub-usage",
+            title_zh="高频共性数据",
+            title_en="High-frequency common data",
+            url="/datahub/usage",
+            roles=staff,
+            description_zh="按使用部门数与调用次数排名的数据元与数据集",
+            description_en="Elements and datasets ranked by using departments and reads",
+            order=42,
+        ),
+    ]
+
+
+@hookimpl
+def citybase_demo_steps() -> list[DemoStep]:
+    from citybase.datahub.demo import build_datahub, build_registries
+
+    return [
+        DemoStep(name="registries", order=40, run=build_registries),
+        DemoStep(name="datahub", order=50, run=build_datahub),
+    ]

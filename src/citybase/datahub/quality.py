@@ -1,0 +1,388 @@
+"""Quality rules run against a loaded Parquet file, vectorised in DuckDB.
+
+All row-level rules are answered by ONE scan: each rule becomes a boolean "this row fails"
+column and one aggregate counts them all; failing samples are fetched afterwards only for
+rules that failed. ``unique`` needs a grouping of its own and ``freshness`` one ``max``.
+
+Semantics, per kind (``params`` in brackets):
+- not_null — every row is checked; null and blank (whitespace-only) text fail.
+- unique — non-null values are checked; every row whose value occurs more than once fails
+  (so two rows with the same ID number are both reported).
+- regex [pattern] — the value's text must match the whole RE2 pattern (``^``/``$`` optional).
+- allowed_values [values] — the value must equal one of the values (compared in the
+  column's type, so ``[1, 2]`` works on an integer column and ``["1"]`` too).
+- range [min?, max?] — inclusive bounds in the column's type (numbers, dates, timestamps,
+  text compares alphabetically).
+- reference [dataset, column] — the value must occur in that column of the referenced
+  dataset's file (``references[(dataset, column)]``), compared as text if the types differ.
+- checksum [scheme: gb11643 | gb32100 | luhn] — see ``checksums``.
+- freshness [max_age_days, column?] — dataset-level (checked = 1): the newest ``column``
+  value, or without a column the load time, must be at most ``max_age_days`` old (measured
+  from ``loaded_at``, or now).
+Nulls are only ever failed by not_null. Score = passing share of checked rows (1.0 when
+nothing was checked); the report's score is the mean over rules.
+"""
+
+# ruff: noqa: S608 - SQL text is assembled from quote_ident()/parquet_scan() pieces and the
+# engine's own expressions; every value from a rule's params is a bound $parameter.
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from citybase.datahub import checksums
+from citybase.datahub.duck import (
+    fetch_one,
+    parquet_duck_types,
+    parquet_scan,
+    parquet_schema,
+    quote_ident,
+    thread_connection,
+)
+from citybase.datahub.types import ColumnSchema, QualityReport, QualityRule, RuleResult
+from citybase.errors import ValidationFailed
+
+_ROW = "file_row_number"
+
+
+@dataclass
+class _Plan:
+    index: int
+    rule: QualityRule
+    label: str
+    column: str | None = None
+    stages: list[list[str]] = field(default_factory=list)  # projections before the test
+    fail: str | None = None  # SQL boolean, TRUE when the row fails
+    params: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+
+
+def run_rules(
+    path: Path,
+    rules: list[QualityRule],
+    *,
+    references: dict[tuple[str, str], Path] | None = None,
+    loaded_at: dt.datetime | None = None,
+    sample_size: int = 5,
+) -> QualityReport:
+    """Check ``path`` against ``rules``; a rule naming an unknown column is refused first."""
+    schema = {c.name: c for c in parquet_schema(path)}
+    duck_types = parquet_duck_types(path)
+    con = thread_connection()
+    checksums.register_tables(con)
+    now = _naive_utc(loaded_at) if loaded_at is not None else _utcnow()
+    plans = [
+        _plan(con, i, rule, schema, duck_types, references or {}, now)
+        for i, rule in enumerate(rules)
+    ]
+    if not plans:
+        return QualityReport(score=1.0, results=[])
+    relation = _relation(path, plans)
+    params: dict[str, Any] = {}
+    for p in plans:
+        params.update(p.params)
+    counts = _count(con, relation, plans, params)
+    results = []
+    for p in plans:
+        checked, failed = counts[p.index]
+        samples: list[dict[str, Any]] = []
+        if p.rule.kind == "unique" and p.column is not None:
+            failed, groups, samples = _duplicates(con, path, p.column, sample_size)
+            p.detail = f" ({groups:,} values are duplicated)" if groups else ""
+        elif p.rule.kind == "freshness":
+            checked, failed = 1, _stale(con, path, p, now)
+        elif failed and sample_size > 0:
+            samples = _samples(con, relation, p, params, sample_size)
+        score = 1.0 if checked == 0 else round(1 - failed / checked, 6)
+        results.append(
+            RuleResult(
+                rule=p.rule,
+                checked=checked,
+                failed=failed,
+                score=score,
+                samples=samples,
+                message=_message(p, checked, failed),
+            )
+        )
+    mean = round(sum(r.score for r in results) / len(results), 6)
+    return QualityReport(score=mean, results=results)
+
+
+# --- planning: validate each rule and turn it into SQL -----------------------------------
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    i: int,
+    rule: QualityRule,
+    schema: dict[str, ColumnSchema],
+    duck_types: dict[str, str],
+    references: dict[tuple[str, str], Path],
+    now: dt.datetime,
+) -> _Plan:
+    label = rule.name or f"{rule.kind}({rule.column or 'load time'})"
+    p = _Plan(index=i, rule=rule, label=label, column=rule.column)
+    where = f"rules[{i}]"
+
+    def refuse(message: str, part: str = "params") -> ValidationFailed:
+        return ValidationFailed(f"quality rule {label!r}: {message}", field=f"{where}.{part}")
+
+    if rule.column is not None and rule.column not in schema:
+        known = ", ".join(list(schema)[:30])
+        raise refuse(f"column {rule.column!r} is not in the dataset (columns: {known})", "column")
+    if rule.column is None and rule.kind != "freshness":
+        raise refuse(f"a {rule.kind} rule needs a column", "column")
+    if rule.kind == "freshness":
+        _plan_freshness(p, schema, refuse)
+        return p
+    assert rule.column is not None
+    q = quote_ident(rule.column)
+    col = schema[rule.column]
+    duck_type = duck_types[rule.column]
+    text = q if col.type == "string" else f"CAST({q} AS VARCHAR)"
+    key = f"p{i}"
+    if rule.kind == "not_null":
+        blank = f" OR trim({q}) = ''" if col.type == "string" else ""
+        p.fail = f"({q} IS NULL{blank})"
+    elif rule.kind == "unique":
+        p.fail = None
+    elif rule.kind == "regex":
+        pattern = rule.params.get("pattern")
+        if not isinstance(pattern, str) or not pattern:
+            raise refuse("params.pattern must be a regular expression")
+        pattern = pattern.removeprefix("^").removesuffix("$") if _anchored(pattern) else pattern
+        try:
+            fetch_one(con, "SELECT regexp_full_match('', $p)", {"p": pattern})
+        except duckdb.Error as exc:
+            raise refuse(f"params.pattern is not a valid regular expression ({exc})") from None
+        p.params[key] = pattern
+        p.fail = f"NOT regexp_full_match({text}, ${key})"
+        p.detail = f" {pattern}"
+    elif rule.kind == "allowed_values":
+        values = rule.params.get("values")
+        if not isinstance(values, list) or not values:
+            raise refuse("params.values must be a non-empty list")
+        _require_cast(
+            con,
+            [None if v is None else v for v in values],
+            f"{duck_type}[]",
+            refuse,
+            "params.values do not all fit the column's type",
+        )
+        p.params[key] = values
+        p.fail = f"NOT list_contains(CAST(${key} AS {duck_type}[]), {q})"
+    elif rule.kind == "range":
+        low, high = rule.params.get("min"), rule.params.get("max")
+        if low is None and high is None:
+            raise refuse("params needs min, max or both")
+        tests = []
+        for bound, op, name in ((low, "<", "min"), (high, ">", "max")):
+            if bound is None:
+                continue
+            _require_cast(
+                con,
+                bound,
+                duck_type,
+                refuse,
+                f"params.{name} {bound!r} does not fit the column's type",
+            )
+            p.params[f"{key}{name}"] = bound
+            tests.append(f"{q} {op} CAST(${key}{name} AS {duck_type})")
+        p.fail = "(" + " OR ".join(tests) + ")"
+        p.detail = f" [{'' if low is None else low}, {'' if high is None else high}]"
+    elif rule.kind == "reference":
+        p.fail = _reference_fail(rule, q, col, references, refuse)
+    elif rule.kind == "checksum":
+        scheme = rule.params.get("scheme")
+        if scheme not in checksums.SCHEMES:
+            raise refuse(f"params.scheme must be one of {', '.join(checksums.SCHEMES)}")
+        prefix = f"__c{i}"
+        p.stages = checksums.stages(scheme, text, prefix)
+        today = now.date()
+        p.fail = f"NOT {checksums.valid(scheme, prefix, int(today.strftime('%Y%m%d')))}"
+        p.detail = f" {checksums.SCHEME_LABELS[scheme]}"
+    else:  # pragma: no cover - RuleKind is a closed Literal
+        raise refuse(f"unknown rule kind {rule.kind!r}", "kind")
+    if p.fail is not None and rule.kind != "not_null":
+        p.fail = f"({q} IS NOT NULL AND coalesce({p.fail}, false))"
+    return p
+
+
+def _anchored(pattern: str) -> bool:
+    return pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")
+
+
+def _require_cast(
+    con: duckdb.DuckDBPyConnection, value: Any, duck_type: str, refuse: Any, message: str
+) -> None:
+    try:
+        fetch_one(con, f"SELECT CAST($v AS {duck_type})", {"v": value})
+    except duckdb.Error:
+        raise refuse(message) from None
+
+
+def _reference_fail(
+    rule: QualityRule,
+    q: str,
+    col: ColumnSchema,
+    references: dict[tuple[str, str], Path],
+    refuse: Any,
+) -> str:
+    dataset, ref_column = rule.params.get("dataset"), rule.params.get("column")
+    if not isinstance(dataset, str) or not isinstance(ref_column, str):
+        raise refuse("params needs dataset and column")
+    ref_path = references.get((dataset, ref_column))
+    if ref_path is None:
+        raise refuse(
+            f"the referenced dataset {dataset!r} (column {ref_column!r}) was not "
+            "provided: load that dataset first"
+        )
+    ref_schema = {c.name: c for c in parquet_schema(ref_path)}
+    if ref_column not in ref_schema:
+        raise refuse(f"column {ref_column!r} is not in the referenced dataset {dataset!r}")
+    rq = quote_ident(ref_column)
+    same = ref_schema[ref_column].type == col.type
+    left = q if same else f"CAST({q} AS VARCHAR)"
+    right = rq if same else f"CAST({rq} AS VARCHAR)"
+    return f"{left} NOT IN (SELECT {right} FROM {parquet_scan(ref_path)} WHERE {rq} IS NOT NULL)"
+
+
+def _plan_freshness(p: _Plan, schema: dict[str, ColumnSchema], refuse: Any) -> None:
+    age = p.rule.params.get("max_age_days")
+    if isinstance(age, bool) or not isinstance(age, int | float) or age < 0:
+        raise refuse("params.max_age_days must be a number of days >= 0")
+    if p.column is not None and schema[p.column].type not in ("date", "timestamp"):
+        raise refuse(
+            f"column {p.column!r} is {schema[p.column].type}; freshness needs a date "
+            "or timestamp column",
+            "column",
+        )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _relation(path: Path, plans: list[_Plan]) -> str:
+    """Nested SELECTs: each level adds the rules' staged projections, the last the tests."""
+    sql = f"SELECT * FROM {parquet_scan(path, row_numbers=True)}"
+    depth = max((len(p.stages) for p in plans), default=0)
+    for level in range(depth):
+        exprs = [e for p in plans if len(p.stages) > level for e in p.stages[level]]
+        sql = f"SELECT *, {', '.join(exprs)} FROM ({sql})"
+    fails = [f"{p.fail} AS __fail{p.index}" for p in plans if p.fail]
+    if fails:
+        sql = f"SELECT *, {', '.join(fails)} FROM ({sql})"
+    return f"({sql})"
+
+
+def _count(
+    con: duckdb.DuckDBPyConnection, relation: str, plans: list[_Plan], params: dict[str, Any]
+) -> dict[int, tuple[int, int]]:
+    parts = ["count(*)"]
+    for p in plans:
+        parts.append(
+            f"count({quote_ident(p.column)})"
+            if p.column and p.rule.kind != "not_null"
+            else "count(*)"
+        )
+        parts.append(f"count(*) FILTER (WHERE __fail{p.index})" if p.fail else "0")
+    row = fetch_one(con, f"SELECT {', '.join(parts)} FROM {relation}", params)
+    assert row is not None
+    return {p.index: (int(row[1 + 2 * k]), int(row[2 + 2 * k])) for k, p in enumerate(plans)}
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    p: _Plan,
+    params: dict[str, Any],
+    limit: int,
+) -> list[dict[str, Any]]:
+    assert p.column is not None
+    # No ORDER BY: DuckDB keeps file order, so the scan can stop at the first failures.
+    rows = con.execute(
+        f"SELECT {_ROW} + 1, {quote_ident(p.column)} FROM {relation} WHERE __fail{p.index} "
+        f"LIMIT {int(limit)}",
+        params,
+    ).fetchall()
+    return sorted(({"row": int(n), p.column: v} for n, v in rows), key=lambda r: r["row"])
+
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection, path: Path, column: str, limit: int
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """(rows sharing a value, duplicated values, sample rows) with one grouping pass."""
+    q = quote_ident(column)
+    row = fetch_one(
+        con,
+        f"SELECT coalesce(sum(n), 0), count(*), min_by(v, first, {max(int(limit), 1)}) FROM "
+        f"(SELECT {q} AS v, count(*) AS n, min({_ROW}) AS first "
+        f"FROM {parquet_scan(path, row_numbers=True)} WHERE {q} IS NOT NULL GROUP BY {q} "
+        f"HAVING count(*) > 1)",
+    )
+    assert row is not None
+    failed, groups, values = int(row[0]), int(row[1]), list(row[2] or [])
+    if not failed or limit <= 0:
+        return failed, groups, []
+    rows = con.execute(
+        f"SELECT {_ROW} + 1, {q} FROM {parquet_scan(path, row_numbers=True)} "
+        f"WHERE list_contains($v, {q}) ORDER BY {_ROW} LIMIT {int(limit)}",
+        {"v": values},
+    ).fetchall()
+    return failed, groups, [{"row": int(n), column: v} for n, v in rows]
+
+
+def _stale(con: duckdb.DuckDBPyConnection, path: Path, p: _Plan, now: dt.datetime) -> int:
+    max_age = float(p.rule.params["max_age_days"])
+    if p.column is None:
+        newest: dt.datetime | dt.date | None = now
+        p.detail = " (judged on the load time)"
+    else:
+        row = fetch_one(con, f"SELECT max({quote_ident(p.column)}) FROM {parquet_scan(path)}")
+        newest = row[0] if row else None
+    if newest is None:
+        p.detail = f": {p.column} is empty"
+        return 1
+    if isinstance(newest, dt.datetime):
+        age = (now - _naive_utc(newest)).total_seconds() / 86400
+    else:
+        age = float((now.date() - newest).days)
+    if p.column is not None:
+        p.detail = f": newest {p.column} is {newest.isoformat()}, {age:.1f} days old"
+    return 1 if age > max_age else 0
+
+
+def _message(p: _Plan, checked: int, failed: int) -> str:
+    kind = p.rule.kind
+    if kind == "freshness":
+        limit = p.rule.params.get("max_age_days")
+        verdict = "too old" if failed else "fresh"
+        return f"{verdict}{p.detail} (allowed {limit} days)"
+    what = {
+        "not_null": f"rows have no {p.column}",
+        "unique": f"rows share their {p.column} with another row",
+        "regex": f"values do not match{p.detail}",
+        "allowed_values": "values are not among the allowed values",
+        "range": f"values are outside{p.detail}",
+        "reference": "values are not found in "
+        f"{p.rule.params.get('dataset')}.{p.rule.params.get('column')}",
+        "checksum": f"values are not valid{p.detail}",
+    }[kind]
+    if kind == "unique":
+        return f"{failed:,} of {checked:,} {what}{p.detail}"
+    return f"{failed:,} of {checked:,} {what}"
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,293 @@
+"""The data API: rows of a dataset version (projection, filters, sort, keyset pages) and
+downloads as CSV, JSON or Parquet — only for callers ``access.can_read`` lets in.
+
+Every read is counted (dataset × element × requesting department × day) and, when someone
+is signed in, audited with its purpose: rows may hold personal data. Anonymous reads are
+possible only for datasets open to everyone and are counted as ``public``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from citybase.audit import service as audit_service
+from citybase.datahub import access, catalog, usage, versions
+from citybase.datahub.models import Dataset, DatasetVersion
+from citybase.datahub.types import ColumnSchema, RowFilter, RowPage, RowQuery
+from citybase.errors import ValidationFailed
+from citybase.identity.models import User
+
+ExportFormat = Literal["csv", "json", "parquet"]
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+}
+FILTER_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "is_null")
+
+
+# --- query-string forms ------------------------------------------------------------------
+
+
+def parse_filter(text: str) -> RowFilter:
+    """``column:op:value`` (``in`` takes comma-separated values; ``is_null`` takes true/false)."""
+    parts = text.split(":", 2)
+    if len(parts) < 2 or not parts[0]:
+        raise ValidationFailed(
+            f"Filter '{text}' must look like column:op:value, e.g. 区:eq:东城区.", field="filter"
+        )
+    column, op = parts[0], parts[1]
+    value: Any = parts[2] if len(parts) == 3 else None
+    if op not in FILTER_OPS:
+        raise ValidationFailed(
+            f"Filter '{text}': unknown operator '{op}'; use one of {', '.join(FILTER_OPS)}.",
+            field="filter",
+        )
+    if op == "in":
+        value = [v for v in (value or "").split(",") if v != ""]
+    elif op == "is_null":
+        value = (value or "true").lower() not in ("false", "0", "no")
+    elif value is None:
+        raise ValidationFailed(f"Filter '{text}' needs a value after the operator.", field="filter")
+    return RowFilter(column=column, op=op, value=value)  # type: ignore[arg-type]
+
+
+def parse_sort(items: list[str]) -> list[tuple[str, Literal["asc", "desc"]]]:
+    """``col`` ascending, ``-col`` descending; commas separate several."""
+    out: list[tuple[str, Literal["asc", "desc"]]] = []
+    for item in items:
+        for part in item.split(","):
+            part = part.strip()
+            if not part or part == "-":
+                continue
+            out.append((part[1:], "desc") if part.startswith("-") else (part, "asc"))
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def encode_cursor(after: dict[str, Any] | None) -> str | None:
+    if after is None:
+        return None
+    raw = json.dumps({k: _jsonable(v) for k, v in after.items()}, ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, columns: list[ColumnSchema]) -> dict[str, Any]:
+    """The keyset position from a ``next_cursor``; values get their column types back."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        after = json.loads(raw.decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValidationFailed(
+            "The cursor is not one this API returned: pass next_cursor unchanged.", field="cursor"
+        ) from None
+    if not isinstance(after, dict):
+        raise ValidationFailed("The cursor is not one this API returned.", field="cursor")
+    types = {c.name: c.type for c in columns}
+    out: dict[str, Any] = {}
+    for key, value in after.items():
+        kind = types.get(key)
+        try:
+            if value is not None and kind == "date":
+                value = dt.date.fromisoformat(value)
+            elif value is not None and kind == "timestamp":
+                value = dt.datetime.fromisoformat(value)
+            elif value is not None and kind == "decimal":
+                value = Decimal(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed(
+                f"The cursor's value for '{key}' is damaged.", field="cursor"
+            ) from None
+        out[key] = value
+    return out
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+@dataclass
+class RowsResult:
+    dataset: Dataset
+    version: DatasetVersion
+    page: RowPage
+    next_cursor: str | None
+
+
+def _open(
+    db_session: Session, viewer: User | None, name: str, version: int | None
+) -> tuple[Dataset, DatasetVersion]:
+    dataset = catalog.get_dataset(db_session=db_session, name=name, viewer=viewer)
+    access.ensure_can_read(viewer, dataset, db_session=db_session)
+    return dataset, versions.get_version(db_session=db_session, dataset=dataset, number=version)
+
+
+def _check_columns(query: RowQuery, columns: list[ColumnSchema]) -> None:
+    names = {c.name for c in columns} | {"$row"}  # $row: the engine's row number
+    asked = [("columns", c) for c in query.columns or []]
+    asked += [("filter", f.column) for f in query.filters] + [("sort", s[0]) for s in query.sort]
+    for where, col in asked:
+        if col not in names:
+            raise ValidationFailed(
+                f"Unknown column '{col}' in {where}. "
+                f"Columns: {', '.join(c.name for c in columns)}.",
+                field=where,
+            )
+
+
+def _record(
+    db_session: Session,
+    *,
+    viewer: User | None,
+    dataset: Dataset,
+    version: DatasetVersion,
+    channel: str,
+    rows: int,
+    columns: list[str],
+    purpose: str | None,
+    detail: dict[str, Any],
+) -> None:
+    usage.count_read(
+        db_session,
+        dataset_id=dataset.id,
+        department_code=access.department_label(viewer),
+        channel=channel,
+        rows=rows,
+        columns=columns,
+    )
+    if viewer is not None:
+        audit_service.record(
+            db_session,
+            actor=viewer,
+            action=f"datahub.rows.{'download' if channel == 'download' else 'read'}",
+            object_type="dataset",
+            object_id=dataset.name,
+            purpose=purpose,
+            detail={"version": version.number, "rows": rows, "columns": columns, **detail},
+        )
+
+
+def read_rows(
+    *,
+    db_session: Session,
+    data_dir: Path,
+    viewer: User | None,
+    name: str,
+    query: RowQuery,
+    version: int | None = None,
+    purpose: str | None = None,
+    channel: Literal["api", "page"] = "api",
+) -> RowsResult:
+    """One page of rows the viewer may read; counts and audits the read (caller commits).
+
+    ``channel`` says where the read came from: the data API or a page's row preview.
+    """
+    from citybase.datahub.query import read_rows as engine_read_rows
+
+    dataset, ver = _open(db_session, viewer, name, version)
+    columns = versions.columns_of(ver)
+    _check_columns(query, columns)
+    page = engine_read_rows(versions.version_path(data_dir, ver), query)
+    returned = [c.name for c in page.columns]
+    _record(
+        db_session,
+        viewer=viewer,
+        dataset=dataset,
+        version=ver,
+        channel=channel,
+        rows=len(page.rows),
+        columns=returned,
+        purpose=purpose,
+        detail={"filters": [f.model_dump(mode="json") for f in query.filters], "q": query.q},
+    )
+    return RowsResult(
+        dataset=dataset, version=ver, page=page, next_cursor=encode_cursor(page.next_after)
+    )
+
+
+@dataclass
+class Export:
+    path: Path
+    filename: str
+    media_type: str
+    rows: int
+
+
+def export_rows(
+    *,
+    db_session: Session,
+    data_dir: Path,
+    viewer: User | None,
+    name: str,
+    fmt: ExportFormat,
+    query: RowQuery,
+    version: int | None = None,
+    purpose: str | None = None,
+    csv_encoding: Literal["utf-8-sig", "utf-8", "gbk"] = "utf-8-sig",
+) -> Export:
+    """Write every row matching ``query`` (paging ignored) that the viewer may read to a
+    temporary file under the data directory; the caller sends and deletes it.
+
+    CSV is UTF-8 with a BOM by default (spreadsheets open it correctly; ``gbk`` for old
+    Chinese Excel) and neutralises cells a spreadsheet would run as a formula (leading =,
+    +, -, @, tab, CR get an apostrophe).
+    """
+    from citybase.datahub import export as engine_export
+
+    if fmt not in MEDIA_TYPES:  # a typed caller cannot get here; a CLI or form caller can
+        raise ValidationFailed(f"Unknown format '{fmt}'; use csv, json or parquet.", field="format")
+    dataset, ver = _open(db_session, viewer, name, version)
+    columns = versions.columns_of(ver)
+    _check_columns(query, columns)
+    tmp_dir = data_dir / "datahub" / "exports"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=f".{fmt}", delete=False)  # noqa: SIM115
+    handle.close()
+    out = Path(handle.name)
+    source = versions.version_path(data_dir, ver)
+    try:
+        if fmt == "csv":
+            rows = engine_export.write_csv(source, out, query, encoding=csv_encoding)
+        elif fmt == "json":
+            rows = engine_export.write_json(source, out, query)
+        else:
+            rows = engine_export.write_parquet(source, out, query)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    projected = query.columns or [c.name for c in columns]
+    _record(
+        db_session,
+        viewer=viewer,
+        dataset=dataset,
+        version=ver,
+        channel="download",
+        rows=rows,
+        columns=projected,
+        purpose=purpose,
+        detail={"format": fmt, "filters": [f.model_dump(mode="json") for f in query.filters]},
+    )
+    return Export(
+        path=out,
+        filename=f"{dataset.name}-v{ver.number}.{fmt}",
+        media_type=MEDIA_TYPES[fmt],
+        rows=rows,
+    )

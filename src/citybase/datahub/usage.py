@@ -1,0 +1,233 @@
+"""Usage counters and the high-frequency common data report (高频共性数据).
+
+Every read of rows (API, download, or a page's row preview) adds to two day × department
+counters: one for the dataset, one for each data element bound to a column the read
+returned. Each is a
+single ``INSERT … ON CONFLICT DO UPDATE`` (the same statement on SQLite and PostgreSQL) in
+the read's own transaction, so counting costs one or two statements and no extra round of
+reads. The report ranks elements by how many departments read them, then by reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import Table, distinct, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from citybase.datahub.models import (
+    DataElement,
+    Dataset,
+    DatasetUsage,
+    ElementBinding,
+    ElementUsage,
+)
+from citybase.datahub.schemas import DatasetUsageRow, ElementUsageRow, UsageReport
+from citybase.db import utcnow
+from citybase.errors import ValidationFailed
+from citybase.identity.models import Department
+
+CHANNELS = ("api", "download", "page")
+
+
+def _upsert(
+    db_session: Session,
+    table: Table,
+    rows: list[dict[str, object]],
+    keys: list[str],
+    add: list[str],
+) -> None:
+    if not rows:
+        return
+    dialect = db_session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={c: table.c[c] + stmt.excluded[c] for c in add},
+    )
+    db_session.execute(stmt)
+
+
+def elements_read(db_session: Session, dataset_id: int, columns: Iterable[str] | None) -> list[int]:
+    """Ids of the elements bound to ``columns`` of the dataset (all bound ones when None)."""
+    stmt = (
+        select(ElementBinding.element_id).where(ElementBinding.dataset_id == dataset_id).distinct()
+    )
+    if columns is not None:
+        stmt = stmt.where(ElementBinding.column.in_(list(columns)))
+    return sorted(db_session.scalars(stmt))
+
+
+def count_read(
+    db_session: Session,
+    *,
+    dataset_id: int,
+    department_code: str,
+    channel: str,
+    rows: int,
+    columns: Iterable[str] | None,
+    reads: int = 1,
+    day: dt.date | None = None,
+) -> None:
+    """Add one read (or ``reads``) to the dataset's and its read elements' counters."""
+    if channel not in CHANNELS:
+        raise ValidationFailed(
+            f"Unknown channel '{channel}'; use one of {', '.join(CHANNELS)}.", field="channel"
+        )
+    day = day or utcnow().date()
+    _upsert(
+        db_session,
+        DatasetUsage.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "day": day,
+                "dataset_id": dataset_id,
+                "department_code": department_code,
+                "channel": channel,
+                "reads": reads,
+                "rows": rows,
+            }
+        ],
+        ["day", "dataset_id", "department_code", "channel"],
+        ["reads", "rows"],
+    )
+    elements = elements_read(db_session, dataset_id, columns)
+    _upsert(
+        db_session,
+        ElementUsage.__table__,  # type: ignore[arg-type]
+        [
+            {"day": day, "element_id": e, "department_code": department_code, "reads": reads}
+            for e in elements
+        ],
+        ["day", "element_id", "department_code"],
+        ["reads"],
+    )
+
+
+def high_frequency(
+    *,
+    db_session: Session,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    limit: int = 50,
+    include_owner: bool = True,
+) -> UsageReport:
+    """Elements and datasets ranked by distinct requesting departments, then reads.
+
+    ``include_owner=False`` leaves out the element's authority department (and, for
+    datasets, the owner) to see only what *other* departments need. ``public`` and
+    ``platform`` readers are never counted as departments.
+    """
+    until = until or utcnow().date()
+    since = since or until - dt.timedelta(days=30)
+    if since > until:
+        raise ValidationFailed(f"since ({since}) is after until ({until}).", field="since")
+    not_depts = ("public", "platform", "none")
+
+    authority = (
+        select(
+            ElementBinding.element_id,
+            Dataset.name.label("dataset_name"),
+            Department.code.label("owner"),
+        )
+        .join(Dataset, Dataset.id == ElementBinding.dataset_id)
+        .join(Department, Department.id == Dataset.department_id)
+        .where(ElementBinding.role == "authority")
+        .subquery()
+    )
+    eu = ElementUsage
+    stmt = (
+        select(
+            DataElement.code,
+            DataElement.name,
+            func.count(distinct(eu.department_code)),
+            func.sum(eu.reads),
+            authority.c.dataset_name,
+        )
+        .join(eu, eu.element_id == DataElement.id)
+        .outerjoin(authority, authority.c.element_id == DataElement.id)
+        .where(eu.day >= since, eu.day <= until, eu.department_code.notin_(not_depts))
+        .group_by(DataElement.code, DataElement.name, authority.c.dataset_name)
+    )
+    if not include_owner:
+        stmt = stmt.where((authority.c.owner.is_(None)) | (eu.department_code != authority.c.owner))
+    rows = db_session.execute(stmt).all()
+    depts_by_element: dict[str, list[str]] = {}
+    dept_stmt = (
+        select(DataElement.code, eu.department_code)
+        .join(eu, eu.element_id == DataElement.id)
+        .outerjoin(authority, authority.c.element_id == DataElement.id)
+        .where(eu.day >= since, eu.day <= until, eu.department_code.notin_(not_depts))
+        .distinct()
+    )
+    if not include_owner:
+        dept_stmt = dept_stmt.where(
+            (authority.c.owner.is_(None)) | (eu.department_code != authority.c.owner)
+        )
+    for code, dept in db_session.execute(dept_stmt):
+        depts_by_element.setdefault(code, []).append(dept)
+    elements = sorted(
+        (
+            ElementUsageRow(
+                element_code=code,
+                element_name=name,
+                departments=int(n),
+                reads=int(reads or 0),
+                department_codes=sorted(depts_by_element.get(code, [])),
+                authority=auth,
+            )
+            for code, name, n, reads, auth in rows
+        ),
+        key=lambda r: (-r.departments, -r.reads, r.element_code),
+    )[:limit]
+
+    du = DatasetUsage
+    ds_stmt = (
+        select(
+            Dataset.name,
+            Dataset.title,
+            Department.code,
+            func.count(distinct(du.department_code)),
+            func.sum(du.reads),
+            func.sum(du.rows),
+        )
+        .join(du, du.dataset_id == Dataset.id)
+        .join(Department, Department.id == Dataset.department_id)
+        .where(du.day >= since, du.day <= until, du.department_code.notin_(not_depts))
+        .group_by(Dataset.name, Dataset.title, Department.code)
+    )
+    if not include_owner:
+        ds_stmt = ds_stmt.where(du.department_code != Department.code)
+    datasets = sorted(
+        (
+            DatasetUsageRow(
+                dataset=name,
+                title=title,
+                department_code=owner,
+                departments=int(n),
+                reads=int(r or 0),
+                rows=int(rr or 0),
+            )
+            for name, title, owner, n, r, rr in db_session.execute(ds_stmt)
+        ),
+        key=lambda r: (-r.departments, -r.reads, r.dataset),
+    )[:limit]
+    return UsageReport(since=since, until=until, elements=elements, datasets=datasets)
+
+
+def dataset_usage(
+    *, db_session: Session, dataset: Dataset, days: int = 30
+) -> list[tuple[str, int, int]]:
+    """(requesting department, reads, rows) for one dataset over the last ``days`` days."""
+    since = utcnow().date() - dt.timedelta(days=days)
+    du = DatasetUsage
+    rows = db_session.execute(
+        select(du.department_code, func.sum(du.reads), func.sum(du.rows))
+        .where(du.dataset_id == dataset.id, du.day >= since)
+        .group_by(du.department_code)
+        .order_by(func.sum(du.reads).desc())
+    ).all()
+    return [(d, int(r or 0), int(n or 0)) for d, r, n in rows]

@@ -1,0 +1,76 @@
+"""The demo catalog in Chromium: browse, search, facets, a steward's new version and reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from citybase.datahub.demo import demo_catalog
+from citybase.demo.accounts import DEMO_PASSWORD
+from tests.web.conftest import LiveServer, login
+
+pytestmark = pytest.mark.browser
+
+
+def test_catalog_is_browsable_and_searchable(page: Any, demo_server: LiveServer) -> None:
+    login(page, demo_server, "rsj_steward", DEMO_PASSWORD)
+    page.goto(demo_server.url + "/datahub")
+    assert page.locator("[data-testid=hit]").count() == len(demo_catalog()["datasets"])
+    page.fill("[data-testid=search-box]", "人口")
+    page.press("[data-testid=search-box]", "Enter")
+    page.wait_for_load_state("networkidle")
+    names = page.eval_on_selector_all("[data-testid=hit]", "els => els.map(e => e.dataset.name)")
+    assert names[0] in ("gaj-residents", "zsj-grid-population") and "gaj-residents" in names
+    page.click("[data-facet=department][data-value=GAJ]")
+    page.wait_for_load_state("networkidle")
+    names = page.eval_on_selector_all("[data-testid=hit]", "els => els.map(e => e.dataset.name)")
+    assert names == ["gaj-residents"]
+    page.click("[data-name=gaj-residents] h2 a")
+    page.wait_for_load_state("networkidle")
+    assert "人口基础信息库" in page.inner_text("[data-testid=dataset-title]")
+    assert page.locator("[data-testid=profile] tr[data-column=id_number]").count() == 1
+    # 人社局 may see the metadata of 公安局's register but not its rows
+    assert page.locator("[data-testid=no-access]").count() == 1
+    assert page.locator("[data-testid=bindings]").count() == 1
+
+
+def test_steward_loads_a_new_version_and_sees_reports(
+    page: Any, demo_server: LiveServer, tmp_path: Path
+) -> None:
+    csv = tmp_path / "网格人口-新版.csv"
+    csv.write_text(
+        "网格编码,所属街道编码,常住人口,户数,60岁及以上人口,14岁及以下人口,统计月份\n"
+        "320102001001,320102001,350,140,80,40,2024-06\n"
+        "320102001002,320102001,-5,120,70,30,2024-06\n",
+        encoding="utf-8",
+    )
+    login(page, demo_server, "zsj_steward", DEMO_PASSWORD)
+    page.goto(demo_server.url + "/datahub/datasets/zsj-grid-population")
+    assert page.locator("[data-testid=preview] tbody tr").count() == 20
+    page.click("[data-testid=upload-link]")
+    page.set_input_files("input[name=file]", str(csv))
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    report = page.inner_text("[data-testid=load-report]")
+    assert "第 2 版" in report and "统计月份" in page.inner_text("[data-testid=drift]")
+    failing = page.locator("[data-testid=load-report] tr[data-rule='range:常住人口']")
+    assert "-5" in failing.inner_text()
+    page.goto(demo_server.url + "/datahub/datasets/zsj-grid-population")
+    assert page.locator("[data-testid=versions] tr[data-version='2']").count() == 1
+    assert page.locator("[data-testid=preview] tbody tr").count() == 2
+
+
+def test_consistency_and_high_frequency_reports(page: Any, demo_server: LiveServer) -> None:
+    login(page, demo_server, "admin", DEMO_PASSWORD)
+    page.goto(demo_server.url + "/datahub/elements")
+    assert page.locator("[data-testid=elements] tr[data-element=hukou_address]").count() == 1
+    page.goto(demo_server.url + "/datahub/elements/hukou_address")
+    page.click("[data-testid=check-consistency]")
+    page.wait_for_load_state("networkidle")
+    rsj = page.locator("[data-replica=rsj-social-insurance]")
+    assert "不一致" in rsj.inner_text() and rsj.locator("tbody tr").count() == 5
+    page.goto(demo_server.url + "/datahub/usage")
+    first = page.locator("[data-testid=element-usage] tbody tr").first
+    assert first.get_attribute("data-element") == "citizen_id"
