@@ -32,8 +32,17 @@ def serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], st
     port = free_port()
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", target, "--port", str(port), "--workers", "1",
-            "--log-level", "warning", "--no-access-log",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -52,7 +61,9 @@ def serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], st
 def wrk(url: str, seconds: int, connections: int) -> float:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not m:
@@ -69,12 +80,16 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     args = ap.parse_args()
     if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk (or run scripts/system-deps.sh)")
+        raise SystemExit(
+            "wrk is not installed: apt-get install wrk (or run scripts/system-deps.sh)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         env = {"CITYBASE_DATA_DIR": tmp}
         subprocess.run(
             [sys.executable, "-m", "citybase.cli", "db", "upgrade"],
-            env={**os.environ, **env}, check=True, capture_output=True,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
         )
         results = {}
         for name, target, extra in (

@@ -52,7 +52,17 @@ def test_unknown_department_is_a_clear_error(tmp_path: Path) -> None:
     data = tmp_path / "city"
     run(["db", "upgrade"], data)
     r = run(
-        ["users", "create", "x1", "--role", "officer", "--department", "NOPE", "--password", "p" * 9],
+        [
+            "users",
+            "create",
+            "x1",
+            "--role",
+            "officer",
+            "--department",
+            "NOPE",
+            "--password",
+            "p" * 9,
+        ],
         data,
     )
     assert r.returncode == 1
