@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from citybase.assess.architecture import KnownDataset, KnownModule, KnownService, PlatformKnowledge
 from citybase.assess.framework import Framework, load_framework
 from citybase.assess.roadmap import Action, load_actions
-from citybase.db import utcnow
 from citybase.hookspecs import LiveIndicator
 from citybase.plugins import get_plugin_manager
 from citybase.settings import Settings
@@ -52,35 +51,6 @@ def collect_live_indicators(*, db_session: Session) -> list[LiveIndicator]:
     for group in get_plugin_manager().hook.citybase_live_indicators(session=db_session):
         out.extend(group or [])
     return out
-
-
-def single_source_indicator(*, db_session: Session) -> list[LiveIndicator]:
-    """一数一源 measured from the data hub's element registry (through its service).
-
-    Share of registered data elements that have their one authoritative source bound; empty
-    when the data hub is not installed or has no elements yet (a share of nothing is not 0).
-    """
-    datahub = _service_module("datahub")
-    if datahub is None or not hasattr(datahub, "list_elements"):
-        return []
-    elements = datahub.list_elements(db_session=db_session)
-    if not elements:
-        return []
-    with_authority = sum(
-        1
-        for element in elements
-        if datahub.element_read(db_session=db_session, element=element).authority is not None
-    )
-    return [
-        LiveIndicator(
-            indicator_id="data_single_source_share",
-            value=round(100.0 * with_authority / len(elements), 2),
-            unit="%",
-            source="datahub element registry",
-            measured_at=utcnow().isoformat(timespec="seconds"),
-            note=f"{with_authority} of {len(elements)} data elements have an authoritative source",
-        )
-    ]
 
 
 def _service_module(domain: str) -> Any | None:

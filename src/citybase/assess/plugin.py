@@ -10,9 +10,7 @@ from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
-    from sqlalchemy.orm import Session
 
-    from citybase.hookspecs import LiveIndicator
 
 HERE = Path(__file__).parent
 
@@ -70,11 +68,3 @@ def citybase_demo_steps() -> list[DemoStep]:
 
     # Late: the 2026 assessment reads the live indicators of every domain built before it.
     return [DemoStep(name="assessments", order=900, run=build_assessments)]
-
-
-@hookimpl
-def citybase_live_indicators(session: Session) -> list[LiveIndicator]:
-    """一数一源 from the data hub's element registry (read through the data hub's service)."""
-    from citybase.assess.platform import single_source_indicator
-
-    return single_source_indicator(db_session=session)

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
+from citybase.hookspecs import DemoStep, LiveIndicator, ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from sqlalchemy.orm import Session
 
 HERE = Path(__file__).parent
 
@@ -99,3 +100,10 @@ def citybase_demo_steps() -> list[DemoStep]:
         DemoStep(name="registries", order=40, run=build_registries),
         DemoStep(name="datahub", order=50, run=build_datahub),
     ]
+
+
+@hookimpl
+def citybase_live_indicators(session: Session) -> list[LiveIndicator]:
+    from citybase.datahub.indicators import live_indicators
+
+    return live_indicators(db_session=session)
