@@ -372,9 +372,12 @@ def test_single_source_share_is_measured_live_from_the_element_registry(
     )
     assert bind.status_code == 201, bind.text
     live = client.get("/api/assess/live", headers=planner).json()
-    assert [(i["indicator_id"], i["value"], i["unit"]) for i in live] == [
-        ("data_single_source_share", 50.0, "%")
-    ]
+    measured = {i["indicator_id"]: (i["value"], i["unit"]) for i in live}
+    assert measured == {
+        "data_single_source_share": (50.0, "%"),
+        "data_shareable_share": (100.0, "%"),  # the one dataset is 有条件共享
+        "open_datasets_share": (0.0, "%"),  # ... and 不予开放
+    }
     result = client.post(
         "/api/assess/compute", json=_body(fw, "2026", live=True), headers=planner
     ).json()
