@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from citybase.app import create_app
 from citybase.db import make_engine, upgrade
 from citybase.settings import Settings
+from tests.live import browser, demo_server, demo_settings, page  # noqa: F401 - shared fixtures
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() == "true"

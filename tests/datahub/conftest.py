@@ -92,7 +92,3 @@ RESIDENTS_CSV = (
     "110105194912310038,李四,示范市东城区和平路2号,74\n"
     "320102198001010016,王五,示范市西山区人民路8号,44\n"
 ).encode()
-
-
-# The demo city (built once per run for this directory) and the browser, from tests/web.
-from tests.web.conftest import browser, demo_server, demo_settings, page  # noqa: E402, F401

@@ -37,6 +37,7 @@ def test_shares_follow_the_catalog(client: TestClient, session: Session, steward
         "ind-d",
         sharing_type="not_shared",
         open_type="conditional",
+        open_condition="经申请审核后开放",
         licence="city-open",
     )
     live = _live(session)
