@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from citybase.datahub.duck import fetch_one, quote_ident, sql_string
+from citybase.datahub.duck import ROW_NUMBER, fetch_one, quote_ident, sql_string
 from citybase.errors import ValidationFailed
 
 DELIMITERS = (",", "\t", ";", "|")
@@ -90,8 +90,15 @@ def header_names(text: str, dialect: CsvDialect) -> list[str]:
 
 
 def check_names(names: list[str], *, where: str) -> None:
-    """Every column needs a unique, non-empty name (DuckDB names are case-insensitive)."""
+    """Every column needs a unique, non-empty name (DuckDB names are case-insensitive);
+    ``file_row_number`` is DuckDB's row position and cannot be a column's name."""
     for i, name in enumerate(names, start=1):
+        if name.casefold() == ROW_NUMBER:
+            raise ValidationFailed(
+                f"column {i} is named {name!r}, a name the data hub reserves for row "
+                f"positions, in {where}: rename that column",
+                field="header",
+            )
         if not name:
             raise ValidationFailed(
                 f"column {i} has no name in {where}: give every column a header",

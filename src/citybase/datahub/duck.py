@@ -52,28 +52,43 @@ _local = threading.local()
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory connection: UTC, no progress printing, no extension downloads."""
+    """A fresh in-memory database: UTC, no progress printing, no extension downloads."""
     con = duckdb.connect(
         ":memory:",
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
+    _configure(con)
+    return con
+
+
+def _configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
-    return con
+
+
+_shared: duckdb.DuckDBPyConnection | None = None
+_shared_lock = threading.Lock()
 
 
 def thread_connection() -> duckdb.DuckDBPyConnection:
     """This thread's long-lived connection (read-only work: queries, profiles, rules).
 
-    DuckDB connections are not safe to share between threads mid-query; one per thread saves
-    opening one per page request. DuckDB's Parquet metadata cache stays off: it is keyed by
-    path and modification time, so a file replaced at the same path within the same second
-    would be read with the old footer (measured: no page-time difference without it).
+    One in-memory database per process, one cursor (connection) per thread: DuckDB
+    connections must not be shared between threads mid-query, and one database means one
+    buffer pool and one worker pool however many web threads there are. DuckDB's Parquet
+    metadata cache stays off: it is keyed by path and modification time, so a file replaced
+    at the same path within the same second would be read with the old footer (measured:
+    no page-time difference without it).
     """
+    global _shared
     con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
     if con is None:
-        con = connect()
+        with _shared_lock:
+            if _shared is None:
+                _shared = connect()
+            con = _shared.cursor()
+        _configure(con)
         _local.con = con
     return con
 
@@ -88,8 +103,17 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: The row position column ``parquet_scan(..., row_numbers=True)`` adds (0-based). A column
+#: of that name in a file would clash, so ingest refuses the name.
+ROW_NUMBER = "file_row_number"
+
+
 def parquet_scan(path: Path, *, row_numbers: bool = False) -> str:
-    """``read_parquet(...)`` for one file; ``row_numbers`` adds ``file_row_number`` (0-based)."""
+    """``read_parquet(...)`` for one file; ``row_numbers`` adds ``file_row_number``.
+
+    The explicit option, not DuckDB's virtual column of the same name: filters on the
+    virtual column hit an internal error in DuckDB 2.0 on small files.
+    """
     extra = ", file_row_number = true" if row_numbers else ""
     return f"read_parquet({sql_string(str(path))}{extra})"
 
@@ -179,7 +203,7 @@ def _describe(path: Path) -> tuple[list[ColumnSchema], dict[str, str]]:
     described = (
         thread_connection().execute(f"DESCRIBE SELECT * FROM {parquet_scan(path)}").fetchall()
     )
-    nulls = _null_counts(path)
+    nulls = parquet_null_counts(path)
     columns = [
         ColumnSchema(name=str(name), type=column_type(str(dtype)), nullable=nulls.get(name, 1) > 0)
         for name, dtype, *_ in described
@@ -202,7 +226,7 @@ def parquet_duck_types(path: Path) -> dict[str, str]:
     return dict(_describe(path)[1])
 
 
-def _null_counts(path: Path) -> dict[str, int]:
+def parquet_null_counts(path: Path) -> dict[str, int]:
     """Null count per top-level column from the footer; missing statistics count as 'has nulls'."""
     meta = pq.ParquetFile(path).metadata
     counts: dict[str, int] = {}

@@ -18,7 +18,6 @@ a plain number such as "-12.5" is left alone because a spreadsheet reads it as a
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -146,5 +145,3 @@ def _scratch() -> Iterator[Path]:
         yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-        if directory.exists():  # pragma: no cover - only if rmtree failed
-            os.rmdir(directory)

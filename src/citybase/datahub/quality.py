@@ -17,8 +17,8 @@ Semantics, per kind (``params`` in brackets):
   dataset's file (``references[(dataset, column)]``), compared as text if the types differ.
 - checksum [scheme: gb11643 | gb32100 | luhn] — see ``checksums``.
 - freshness [max_age_days, column?] — dataset-level (checked = 1): the newest ``column``
-  value, or without a column the load time, must be at most ``max_age_days`` old (measured
-  from ``loaded_at``, or now).
+  value, or without a column the load time ``loaded_at``, must be at most ``max_age_days``
+  old now (unknown load time: stale).
 Nulls are only ever failed by not_null. Score = passing share of checked rows (1.0 when
 nothing was checked); the report's score is the mean over rules.
 """
@@ -37,6 +37,7 @@ import duckdb
 
 from citybase.datahub import checksums
 from citybase.datahub.duck import (
+    ROW_NUMBER,
     fetch_one,
     parquet_duck_types,
     parquet_scan,
@@ -47,7 +48,7 @@ from citybase.datahub.duck import (
 from citybase.datahub.types import ColumnSchema, QualityReport, QualityRule, RuleResult
 from citybase.errors import ValidationFailed
 
-_ROW = "file_row_number"
+_ROW = ROW_NUMBER
 
 
 @dataclass
@@ -75,7 +76,7 @@ def run_rules(
     duck_types = parquet_duck_types(path)
     con = thread_connection()
     checksums.register_tables(con)
-    now = _naive_utc(loaded_at) if loaded_at is not None else _utcnow()
+    now = _utcnow()
     plans = [
         _plan(con, i, rule, schema, duck_types, references or {}, now)
         for i, rule in enumerate(rules)
@@ -95,7 +96,7 @@ def run_rules(
             failed, groups, samples = _duplicates(con, path, p.column, sample_size)
             p.detail = f" ({groups:,} values are duplicated)" if groups else ""
         elif p.rule.kind == "freshness":
-            checked, failed = 1, _stale(con, path, p, now)
+            checked, failed = 1, _stale(con, path, p, now, loaded_at)
         elif failed and sample_size > 0:
             samples = _samples(con, relation, p, params, sample_size)
         score = 1.0 if checked == 0 else round(1 - failed / checked, 6)
@@ -337,23 +338,31 @@ def _duplicates(
     return failed, groups, [{"row": int(n), column: v} for n, v in rows]
 
 
-def _stale(con: duckdb.DuckDBPyConnection, path: Path, p: _Plan, now: dt.datetime) -> int:
+def _stale(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    p: _Plan,
+    now: dt.datetime,
+    loaded_at: dt.datetime | None,
+) -> int:
+    """1 when the data is older than allowed: its newest ``column`` value, or its load time."""
     max_age = float(p.rule.params["max_age_days"])
+    newest: dt.datetime | dt.date | None
     if p.column is None:
-        newest: dt.datetime | dt.date | None = now
-        p.detail = " (judged on the load time)"
+        newest = _naive_utc(loaded_at) if loaded_at is not None else None
+        what = "loaded"
     else:
         row = fetch_one(con, f"SELECT max({quote_ident(p.column)}) FROM {parquet_scan(path)}")
         newest = row[0] if row else None
+        what = f"newest {p.column}"
     if newest is None:
-        p.detail = f": {p.column} is empty"
+        p.detail = f": {p.column} is empty" if p.column else ": the load time is unknown"
         return 1
     if isinstance(newest, dt.datetime):
         age = (now - _naive_utc(newest)).total_seconds() / 86400
     else:
         age = float((now.date() - newest).days)
-    if p.column is not None:
-        p.detail = f": newest {p.column} is {newest.isoformat()}, {age:.1f} days old"
+    p.detail = f": {what} {newest.isoformat()}, {age:.1f} days ago"
     return 1 if age > max_age else 0
 
 

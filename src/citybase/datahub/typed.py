@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from citybase.datahub.duck import (
     DUCK_TYPES,
@@ -22,6 +21,8 @@ from citybase.datahub.duck import (
     column_type,
     fetch_one,
     normalising_cast,
+    parquet_null_counts,
+    parquet_row_count,
     quote_ident,
     sql_string,
 )
@@ -42,17 +43,7 @@ class ParquetFacts:
 
 def parquet_nulls_and_rows(path: Path) -> ParquetFacts:
     """Row count and per-column null counts from the footer (no data pages read)."""
-    meta = pq.ParquetFile(path).metadata
-    nulls: dict[str, int] = {}
-    for rg in range(meta.num_row_groups):
-        group = meta.row_group(rg)
-        for ci in range(group.num_columns):
-            col = group.column(ci)
-            stats = col.statistics
-            n = stats.null_count if stats is not None and stats.has_null_count else 1
-            name = col.path_in_schema.split(".")[0]
-            nulls[name] = nulls.get(name, 0) + int(n)
-    return ParquetFacts(rows=int(meta.num_rows), nulls=nulls)
+    return ParquetFacts(rows=parquet_row_count(path), nulls=parquet_null_counts(path))
 
 
 def require_override_columns(overrides: dict[str, ColumnType], names: list[str]) -> None:

@@ -52,16 +52,14 @@ class Progress:
         if self.callback is None:
             return
         value = max(0, min(int(done), self.total))
-        with self.lock:
+        with self.lock:  # the poller thread and the loader both report: keep them in order
             if value <= self.done:
                 return
             self.done = value
-        self.callback(value, self.total)
+            self.callback(value, self.total)
 
     def finish(self) -> None:
-        if self.callback is not None and self.done < self.total:
-            self.done = self.total
-            self.callback(self.total, self.total)
+        self.at(self.total)
 
     @contextmanager
     def watch(self, con: duckdb.DuckDBPyConnection, start: float, end: float) -> Iterator[None]:
@@ -86,15 +84,17 @@ class Progress:
             thread.join()
 
 
+_TEMP_NAME = re.compile(r".+\.(?:" + "|".join(TEMP_KINDS) + r")-(\d+)-[0-9a-f]{8}$")
+
+
 def sweep_stale_temp_files(dest: Path) -> list[Path]:
-    """Remove temporary siblings of ``dest`` left by a process that was killed mid-load.
+    """Remove temporary files in ``dest``'s directory left by loads that were killed.
 
     Names carry the writer's process id; a file is removed only when that process is gone,
-    so a load still running (even for the same ``dest``) is never disturbed.
+    so a load still running (for this ``dest`` or another in the directory) is never
+    disturbed. Process ids are per host: keep a data directory on one host.
     """
-    pattern = re.compile(
-        re.escape(dest.stem) + r"\.(?:" + "|".join(TEMP_KINDS) + r")-(\d+)-[0-9a-f]{8}$"
-    )
+    pattern = _TEMP_NAME
     removed: list[Path] = []
     if not dest.parent.is_dir():
         return removed

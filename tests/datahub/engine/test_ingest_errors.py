@@ -264,3 +264,8 @@ def test_utf8_then_gbk_is_a_mixed_file(work: Path) -> None:
     assert len(head) > 1 << 20  # the detected part is valid UTF-8 with Chinese in it
     err = refuse(work, source)
     assert "mixes encodings" in err.message and "line 60002" in err.message
+
+
+def test_reserved_column_name(work: Path) -> None:
+    err = refuse(work, write_text(work / "src" / "r.csv", "id,File_Row_Number\n1,2\n"))
+    assert "'File_Row_Number'" in err.message and "reserves" in err.message

@@ -90,11 +90,19 @@ def test_killed_first_load_leaves_no_destination(work: Path) -> None:
     assert leftovers(work / "out") == []
 
 
-def test_sweep_leaves_files_of_live_processes_alone(work: Path) -> None:
+def test_sweep_removes_only_files_of_dead_processes(work: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
     dest = work / "out" / "v2.parquet"
     mine = work / "out" / f"v2.tmp-{os.getpid()}-0123abcd"
-    mine.write_bytes(b"in progress")
+    orphan = work / "out" / f".incoming-abc.utf8-{dead_pid}-89abcdef"  # another dataset file
     unrelated = work / "out" / "v2.tmp-notes.txt"
-    unrelated.write_bytes(b"x")
-    assert sweep_stale_temp_files(dest) == []
-    assert mine.exists() and unrelated.exists()
+    for path in (mine, orphan, unrelated):
+        path.write_bytes(b"x")
+    assert sweep_stale_temp_files(dest) == [orphan]
+    assert mine.exists() and unrelated.exists() and not orphan.exists()

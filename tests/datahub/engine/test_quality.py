@@ -181,27 +181,38 @@ def test_checksum_schemes(roster: Path) -> None:
     assert [s["row"] for s in cards.samples] == [2, 5]
 
 
-def test_freshness_on_a_column_and_on_the_load_time(roster: Path) -> None:
-    at = dt.datetime(2024, 6, 1, 12)
-    fresh = one(
-        roster,
-        QualityRule(kind="freshness", column="seen", params={"max_age_days": 7}),
-        loaded_at=at,
+def test_freshness_on_a_column_and_on_the_load_time(work: Path) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    path = work / "out" / "events.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "seen": [now - dt.timedelta(days=9), now - dt.timedelta(days=2), None],
+                "day": [dt.date.today() - dt.timedelta(days=40)] * 3,
+            }
+        ),
+        path,
     )
+    fresh = one(path, QualityRule(kind="freshness", column="seen", params={"max_age_days": 3}))
     assert (fresh.checked, fresh.failed, fresh.score) == (1, 0, 1.0)
-    stale = one(
-        roster,
-        QualityRule(kind="freshness", column="seen", params={"max_age_days": 1}),
-        loaded_at=at,
-    )
+    assert fresh.message.startswith("fresh: newest seen") and "2.0 days ago" in fresh.message
+    stale = one(path, QualityRule(kind="freshness", column="day", params={"max_age_days": 30}))
     assert (stale.failed, stale.score) == (1, 0.0)
-    assert "2024-05-30T12:00:00" in stale.message
-    loaded = one(
-        roster,
+    assert "40.0 days ago (allowed 30 days)" in stale.message
+    recent = one(
+        path,
         QualityRule(kind="freshness", params={"max_age_days": 1}),
-        loaded_at=dt.datetime.now(dt.UTC),
+        loaded_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3),
     )
-    assert loaded.failed == 0
+    assert recent.failed == 0
+    old = one(
+        path,
+        QualityRule(kind="freshness", params={"max_age_days": 1}),
+        loaded_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3),
+    )
+    assert old.failed == 1
+    unknown = one(path, QualityRule(kind="freshness", params={"max_age_days": 1}))
+    assert unknown.failed == 1 and "load time is unknown" in unknown.message
 
 
 def test_report_score_is_the_mean_and_blocking_failures(roster: Path) -> None:

@@ -248,3 +248,16 @@ def test_reading_a_replaced_file_sees_the_new_content(work: Path) -> None:
     assert read_rows(path, RowQuery()).total == 3
     pq.write_table(pa.table({"n": [1]}), path)
     assert read_rows(path, RowQuery()).total == 1
+
+
+def test_pages_from_many_threads_at_once(people: Path) -> None:
+    """Each web thread gets its own DuckDB connection onto one shared database."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def page(offset: int) -> list[int]:
+        rows = read_rows(people, RowQuery(columns=[ROW_KEY], limit=10, offset=offset)).rows
+        return [r[ROW_KEY] for r in rows]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(page, range(0, 240, 10)))
+    assert results == [list(range(o + 1, o + 11)) for o in range(0, 240, 10)]
