@@ -11,6 +11,8 @@ splits a character and an error offset is exact.
 from __future__ import annotations
 
 import codecs
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +181,8 @@ def transcode_to_utf8(
     decoding switches to GB18030 (a superset with identical GBK mappings) and that is
     reported. Raises ValidationFailed with the byte offset and line of the first bad byte.
     """
+    if _transcode_with_iconv(source, target, codec, progress=progress):
+        return codec
     offset = 0
     line = 1
     carry = b""
@@ -214,3 +218,37 @@ def transcode_to_utf8(
                 progress(offset)
             if not chunk:
                 return codec
+
+
+#: Below this size the Python path is as fast as starting a process.
+ICONV_MIN_BYTES = 4 * 1024 * 1024
+_ICONV_NAMES = {"gbk": "GBK", "gb18030": "GB18030"}
+
+
+def _transcode_with_iconv(
+    source: Path, target: Path, codec: str, *, progress: Callable[[int], None] | None
+) -> bool:
+    """Fast path: the C library's iconv, about twice as fast as Python's codec on large files.
+
+    Used only for GBK/GB18030 files of a few MiB and more, when ``iconv`` is installed. Its
+    mappings equal Python's for every GBK double-byte code (tests/datahub/engine checks all
+    21,791). On any failure — an undecodable byte, a GB18030-only sequence in a GBK file, no
+    iconv — it returns False and the Python path runs, which finds and names the exact byte.
+    """
+    name = _ICONV_NAMES.get(codec)
+    exe = shutil.which("iconv")
+    if name is None or exe is None or source.stat().st_size < ICONV_MIN_BYTES:
+        return False
+    with target.open("wb") as dst:
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [exe, "-f", name, "-t", "UTF-8", str(source)],
+            stdout=dst,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        return False
+    if progress is not None:
+        progress(source.stat().st_size)
+    return True
