@@ -6,7 +6,7 @@ these are city-wide aggregates, not a read of any dataset's contents).
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from citybase.datahub.enums import BindingRole, OpenType, SharingType
@@ -15,8 +15,15 @@ from citybase.db import utcnow
 from citybase.hookspecs import LiveIndicator
 
 
-def _share(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 2)
+def _indicator(indicator_id: str, part: int, whole: int, source: str, note: str) -> LiveIndicator:
+    return LiveIndicator(
+        indicator_id=indicator_id,
+        value=round(100.0 * part / whole, 2),
+        unit="%",
+        source=source,
+        measured_at=utcnow().isoformat(timespec="seconds"),
+        note=note,
+    )
 
 
 def live_indicators(*, db_session: Session) -> list[LiveIndicator]:
@@ -25,46 +32,33 @@ def live_indicators(*, db_session: Session) -> list[LiveIndicator]:
     A share of nothing is not zero: with an empty catalog (or element registry) the
     corresponding indicators are not reported at all.
     """
-    now = utcnow().isoformat(timespec="seconds")
+
+    def count(*where: ColumnElement[bool]) -> int:
+        return db_session.scalar(select(func.count()).select_from(Dataset).where(*where)) or 0
+
     out: list[LiveIndicator] = []
-    total = db_session.scalar(select(func.count()).select_from(Dataset)) or 0
+    total = count()
     if total:
-        shareable = (
-            db_session.scalar(
-                select(func.count())
-                .select_from(Dataset)
-                .where(
-                    Dataset.sharing_type.in_([SharingType.unconditional, SharingType.conditional])
-                )
-            )
-            or 0
+        shareable = count(
+            Dataset.sharing_type.in_([SharingType.unconditional, SharingType.conditional])
         )
-        opened = (
-            db_session.scalar(
-                select(func.count())
-                .select_from(Dataset)
-                .where(Dataset.open_type.in_([OpenType.unconditional, OpenType.conditional]))
-            )
-            or 0
-        )
+        opened = count(Dataset.open_type.in_([OpenType.unconditional, OpenType.conditional]))
         out.append(
-            LiveIndicator(
-                indicator_id="data_shareable_share",
-                value=_share(shareable, total),
-                unit="%",
-                source="datahub catalog: sharing type of every dataset",
-                measured_at=now,
-                note=f"{shareable} of {total} datasets are 无条件共享 or 有条件共享",
+            _indicator(
+                "data_shareable_share",
+                shareable,
+                total,
+                "datahub catalog: sharing type of every dataset",
+                f"{shareable} of {total} datasets are 无条件共享 or 有条件共享",
             )
         )
         out.append(
-            LiveIndicator(
-                indicator_id="open_datasets_share",
-                value=_share(opened, total),
-                unit="%",
-                source="datahub catalog: open type of every dataset",
-                measured_at=now,
-                note=f"{opened} of {total} datasets are 无条件开放 or 有条件开放",
+            _indicator(
+                "open_datasets_share",
+                opened,
+                total,
+                "datahub catalog: open type of every dataset",
+                f"{opened} of {total} datasets are 无条件开放 or 有条件开放",
             )
         )
     elements = db_session.scalar(select(func.count()).select_from(DataElement)) or 0
@@ -78,13 +72,12 @@ def live_indicators(*, db_session: Session) -> list[LiveIndicator]:
             or 0
         )
         out.append(
-            LiveIndicator(
-                indicator_id="data_single_source_share",
-                value=_share(with_authority, elements),
-                unit="%",
-                source="datahub element registry",
-                measured_at=now,
-                note=f"{with_authority} of {elements} data elements have one authoritative source",
+            _indicator(
+                "data_single_source_share",
+                with_authority,
+                elements,
+                "datahub element registry",
+                f"{with_authority} of {elements} data elements have one authoritative source",
             )
         )
     return out
