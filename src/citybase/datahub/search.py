@@ -165,7 +165,7 @@ def _cache_key(db_session: Session) -> str:
 
 def _refresh(db_session: Session, idx: _Index, stamp: str) -> None:
     """Bring ``idx`` up to date: drop deleted datasets, reload those whose stamp changed."""
-    stamps = dict(db_session.execute(select(Dataset.id, Dataset.search_stamp)).tuples().all())
+    stamps = {i: s for i, s in db_session.execute(select(Dataset.id, Dataset.search_stamp))}
     for gone in [d for d in idx.docs if d not in stamps]:
         idx.drop(gone)
     ids = [i for i, st in stamps.items() if idx.doc_stamps.get(i) != st]
