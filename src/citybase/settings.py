@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         ),
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    max_upload_mb: int = Field(
+        2048,
+        ge=1,
+        description=(
+            "Largest file accepted through an HTTP upload, in MiB. Larger files load with "
+            "`citybase datahub ingest` on the server, which streams from disk."
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

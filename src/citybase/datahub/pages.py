@@ -246,7 +246,9 @@ def upload(
     source: Path | None = None
     try:
         options = _options(format, encoding, None, sheet, column_types)
-        source = receive_upload(file, _data_dir(request))
+        source = receive_upload(
+            file, _data_dir(request), max_mb=request.app.state.settings.max_upload_mb
+        )
         ctx["report"] = service.load_version(
             db_session=db_session,
             data_dir=_data_dir(request),

@@ -6,7 +6,6 @@ service, commit after writes and after reads (reads are counted and audited).
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -192,14 +191,30 @@ def _options(
         raise ValidationFailed(f"{field}: {first['msg']}.", field=field) from None
 
 
-def receive_upload(upload: UploadFile, data_dir: Path) -> Path:
-    """Stream an upload to a private temporary file under the data directory."""
+def receive_upload(upload: UploadFile, data_dir: Path, *, max_mb: int) -> Path:
+    """Stream an upload to a private temporary file under the data directory.
+
+    Refuses (and deletes what it copied) once the upload passes ``max_mb`` MiB.
+    """
     folder = data_dir / "datahub" / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(upload.filename or "upload").suffix[:10]
     handle = tempfile.NamedTemporaryFile(dir=folder, suffix=suffix, delete=False)  # noqa: SIM115
+    limit = max_mb * 1024 * 1024
+    copied = 0
     with handle:
-        shutil.copyfileobj(upload.file, handle, 1024 * 1024)
+        while chunk := upload.file.read(1024 * 1024):
+            copied += len(chunk)
+            if copied > limit:
+                handle.close()
+                Path(handle.name).unlink(missing_ok=True)
+                raise ValidationFailed(
+                    f"The file is larger than the upload limit of {max_mb} MiB "
+                    "(CITYBASE_MAX_UPLOAD_MB). Load it on the server with "
+                    "`citybase datahub ingest PATH --dataset NAME`, which streams from disk.",
+                    field="file",
+                )
+            handle.write(chunk)
     return Path(handle.name)
 
 
@@ -231,7 +246,7 @@ def upload_version(
     data_dir = data_dir_of(request)
     # 404 (or 403) before copying the upload anywhere
     service.get_dataset(db_session=db_session, name=name, viewer=user)
-    source = receive_upload(file, data_dir)
+    source = receive_upload(file, data_dir, max_mb=request.app.state.settings.max_upload_mb)
     try:
         report = service.load_version(
             db_session=db_session,

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -167,6 +168,24 @@ def to_detail(
 # --- loading -----------------------------------------------------------------------------
 
 
+def ensure_room(folder: Path, source_bytes: int) -> None:
+    """Refuse a load the disk cannot hold, before writing anything.
+
+    A load needs room for the Parquet version and, for GBK files, a UTF-8 working copy:
+    twice the source is a safe bound (Parquet is usually much smaller than the CSV).
+    """
+    free = shutil.disk_usage(folder).free
+    needed = 2 * source_bytes
+    if free < needed:
+        raise ValidationFailed(
+            f"Not enough disk space for this load: it needs about {needed / 2**20:,.0f} MiB "
+            f"free in {folder.parent}, and {free / 2**20:,.0f} MiB are free. "
+            "Free space (or move CITYBASE_DATA_DIR) and load again; the current version is "
+            "unchanged.",
+            field="file",
+        )
+
+
 def load_version(
     *,
     db_session: Session,
@@ -196,6 +215,7 @@ def load_version(
         raise ValidationFailed(f"File not found: {source}", field="source")
     folder = dataset_dir(data_dir, dataset)
     folder.mkdir(parents=True, exist_ok=True)
+    ensure_room(folder, source.stat().st_size)
     token = secrets.token_hex(6)
     incoming = folder / f".incoming-{token}.parquet"
     try:
