@@ -317,3 +317,10 @@ def test_default_sizes_are_fast(tmp_path: Path) -> None:
         "vehicles": 20_000,
     }
     assert elapsed < 60, f"default-size demo city took {elapsed:.1f} s"
+
+
+def test_a_city_without_vehicles_still_generates(tmp_path: Path) -> None:
+    geography = generate_geography(3)
+    paths = generate_registries(3, geography, tmp_path, residents=300, enterprises=30, vehicles=0)
+    assert pq.read_table(paths["vehicles"]).num_rows == 0
+    assert pq.read_table(paths["residents"]).num_rows == 300

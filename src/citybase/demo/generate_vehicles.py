@@ -53,6 +53,8 @@ def _plates(
 ) -> StrArray:
     """One plate per vehicle: office by locality, layout by style and energy."""
     n = len(style)
+    if n == 0:  # numpy's string ops reject empty arrays of this dtype
+        return np.array([], dtype=np.str_)
     cfg = load_yaml("vehicles.yaml")
     local = rng.random(n) < float(cfg["local_plate_share"])
     same_province = ~local & (rng.random(n) < float(cfg["same_province_share"]))
