@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import yaml
 
 from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
 
@@ -39,17 +36,11 @@ def citybase_template_dirs() -> list[Path]:
     return [HERE / "templates"]
 
 
-@cache
-def _messages(locale: str) -> dict[str, str]:
-    path = HERE / "locales" / f"{locale}.yaml"
-    if not path.exists():
-        return {}
-    return {str(k): str(v) for k, v in (yaml.safe_load(path.read_text("utf-8")) or {}).items()}
-
-
 @hookimpl
 def citybase_translations(locale: str) -> dict[str, str]:
-    return _messages(locale)
+    from citybase.web.i18n import load_messages
+
+    return load_messages(HERE / "locales" / f"{locale}.yaml")
 
 
 @hookimpl

@@ -15,11 +15,20 @@ LANG_COOKIE = "citybase_lang"
 _DIR = Path(__file__).parent / "locales"
 
 
+def load_messages(path: Path) -> dict[str, str]:
+    """A flat ``key: text`` YAML catalog; empty when the file does not exist.
+
+    Domains call this from their ``citybase_translations`` hook; ``catalog`` caches the merge.
+    """
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
 @lru_cache(maxsize=4)
 def catalog(locale: str) -> dict[str, str]:
-    messages: dict[str, str] = dict(
-        yaml.safe_load((_DIR / f"{locale}.yaml").read_text(encoding="utf-8")) or {}
-    )
+    messages = load_messages(_DIR / f"{locale}.yaml")
     for extra in get_plugin_manager().hook.citybase_translations(locale=locale):
         messages.update(extra or {})
     return messages
