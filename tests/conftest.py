@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as settings_profiles
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,12 @@ from tests.live import browser, demo_server, demo_settings, page  # noqa: F401 -
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# CI explores the same examples on every run (a red CI must be reproducible); developers'
+# runs keep Hypothesis's random exploration to find new cases.
+settings_profiles.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings_profiles.load_profile("ci")
 
 
 def _postgres_admin_url() -> str | None:
