@@ -46,9 +46,9 @@ def citybase_translations(locale: str) -> dict[str, str]:
 
 @hookimpl
 def citybase_modules() -> list[ModuleInfo]:
-    staff = frozenset(
-        {"platform_admin", "dept_admin", "officer", "dispatcher", "data_steward", "analyst"}
-    )
+    from citybase.identity.enums import DEPARTMENT_ROLES, Role
+
+    staff = frozenset(str(r) for r in DEPARTMENT_ROLES | {Role.platform_admin})
     return [
         ModuleInfo(
             key="datahub",
