@@ -66,6 +66,26 @@ class Settings(BaseSettings):
             "`citybase datahub ingest` on the server, which streams from disk."
         ),
     )
+    pseudonym_key_id: str = Field(
+        "k1",
+        pattern=r"^[A-Za-z0-9_-]{1,16}$",
+        description=(
+            "Id of the key (derived from secret_key) that pseudonymises personal data in "
+            "shared and released datasets. Change it to rotate: new tokens carry the new id."
+        ),
+    )
+    grading_policy: Path | None = Field(
+        None,
+        description=(
+            "YAML file mapping PII types to grades (分类分级). Default: the policy shipped "
+            "with citybase (GB/T 43697-2024 + GB/T 35273-2020)."
+        ),
+    )
+    release_min_k: int = Field(
+        5,
+        ge=2,
+        description="Smallest equivalence class (k) an open-data release must reach.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
