@@ -122,3 +122,20 @@ def citybase_dashboard_widgets() -> list[DashboardWidget]:  # type: ignore[empty
 @hookspec
 def citybase_live_indicators(session: Session) -> list[LiveIndicator]:  # type: ignore[empty-body]
     """Indicator values the domain measures from its own data, for BTE assessment."""
+
+
+@hookspec(firstresult=True)
+def citybase_read_scope(db_session: Session, user: Any, dataset: Any, settings: Any) -> Any:
+    """How ``user``, who may not read ``dataset`` in full, may read part of it.
+
+    Return a ``citybase.datahub.scope.ReadScope`` (columns, row filters, de-identification,
+    purpose), a ``ReadRefusal`` whose message says why not (e.g. an expired grant), or None
+    when the plug-in has nothing to say. The first answer that is not None wins.
+    """
+
+
+@hookspec
+def citybase_rows_read(db_session: Session, event: Any) -> None:
+    """A staff user read rows about personal subjects (``citybase.datahub.scope.RowsReadEvent``:
+    who, which dataset and version, purpose, grant, channel and the subjects' ID numbers —
+    never to be stored in clear). Runs inside the reader's transaction."""

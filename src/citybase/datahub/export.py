@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from citybase.datahub.duck import connect, quote_ident, sql_string
 from citybase.datahub.query import column_expr, compile_query
@@ -75,6 +78,101 @@ def write_parquet(path: Path, out: BinaryIO | Path, query: RowQuery | None = Non
         )
         _deliver(tmp / "rows.parquet", out)
     return rows
+
+
+#: Rows per batch streamed through a grant's de-identification (memory stays flat).
+DEID_BATCH = 262_144
+
+
+def write_deidentified(
+    path: Path,
+    out: BinaryIO | Path,
+    fmt: Literal["csv", "json", "parquet"],
+    query: RowQuery,
+    *,
+    deidentify: Callable[[pa.Table], pa.Table],
+    subject_columns: list[str],
+    encoding: CsvEncoding = "utf-8-sig",
+) -> tuple[int, pa.Array]:
+    """Every matching row, de-identified batch by batch, in ``fmt``; also the distinct
+    values of ``subject_columns`` read *before* de-identification (for the data tracker).
+
+    The query's projection, filters and sort run in DuckDB; batches stream through
+    ``deidentify`` into a scratch Parquet file, which the ordinary writers then turn into
+    CSV (neutralised, any encoding), JSON or Parquet. Subject columns not projected are
+    read alongside and dropped before anything is written.
+    """
+    wanted = list(query.columns or [])
+    hidden = [c for c in subject_columns if wanted and c not in wanted]
+    compiled = compile_query(path, query.model_copy(update={"columns": [*wanted, *hidden]}))
+    order = f" ORDER BY {', '.join(compiled.order)}" if compiled.order else ""
+    sql = f"SELECT {', '.join(compiled.select)} FROM {compiled.scan}{compiled.where_sql}{order}"
+    seen: list[pa.Array] = []
+    rows = 0
+    with _scratch() as tmp:
+        staged = tmp / "deidentified.parquet"
+        con = connect()
+        writer: pq.ParquetWriter | None = None
+        try:
+            reader = con.sql(sql, params=compiled.params or None).to_arrow_reader(DEID_BATCH)
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                seen.extend(_distinct(table, subject_columns))
+                table = deidentify(table.drop_columns(hidden) if hidden else table)
+                if writer is None:
+                    writer = pq.ParquetWriter(staged, table.schema, compression="zstd")
+                writer.write_table(table)
+                rows += table.num_rows
+            if writer is None:  # no rows: an empty file with the projected columns
+                empty = reader.schema.empty_table()
+                table = deidentify(empty.drop_columns(hidden) if hidden else empty)
+                writer = pq.ParquetWriter(staged, table.schema, compression="zstd")
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+            con.close()
+        if fmt == "csv":
+            write_csv(staged, out, None, encoding=encoding)
+        elif fmt == "json":
+            write_json(staged, out, None)
+        else:
+            write_parquet(staged, out, None)
+    return rows, _merge(seen)
+
+
+def subject_values(path: Path, query: RowQuery, columns: list[str]) -> pa.Array:
+    """Distinct values of ``columns`` over the rows ``query`` matches (paging ignored)."""
+    compiled = compile_query(
+        path, query.model_copy(update={"columns": columns, "sort": [], "after": None})
+    )
+    con = connect()
+    try:
+        table = con.sql(
+            f"SELECT DISTINCT {', '.join(compiled.select)} FROM {compiled.scan}"
+            f"{compiled.where_sql}",
+            params=compiled.params or None,
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return _merge(_distinct(table, columns))
+
+
+def _distinct(table: pa.Table, columns: list[str]) -> list[pa.Array]:
+    import pyarrow.compute as pc
+
+    return [
+        pc.unique(pc.cast(table.column(c), pa.string()).combine_chunks().drop_null())
+        for c in columns
+    ]
+
+
+def _merge(arrays: list[pa.Array]) -> pa.Array:
+    import pyarrow.compute as pc
+
+    if not arrays:
+        return pa.array([], pa.string())
+    return pc.unique(pa.chunked_array(arrays, pa.string()).combine_chunks())
 
 
 def neutralised(expr: str) -> str:

@@ -1,7 +1,7 @@
 """Data API under /api/datahub: rows of a dataset version and downloads.
 
 Thin: parse the query string (or JSON body), call the service — which decides who may read
-and counts and audits the read — and commit.
+(in full, or under a sharing grant's scope) and counts and audits the read — and commit.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def read_rows(
         query=query,
         version=version,
         purpose=purpose,
+        settings=request.app.state.settings,
     )
     db_session.commit()
     return _rows_read(result)
@@ -97,9 +98,15 @@ def read_rows(
 
 @router.post("/datasets/{name}/rows/query", response_model=RowsRead)
 def query_rows(
-    name: str, body: RowsQueryBody, request: Request, user: OptionalUser, db_session: SessionDep
+    name: str,
+    body: RowsQueryBody,
+    request: Request,
+    user: OptionalUser,
+    db_session: SessionDep,
+    purpose: Annotated[str | None, Query(max_length=500)] = None,
 ) -> RowsRead:
-    """The rows query as JSON (structured filters; values of any type)."""
+    """The rows query as JSON (structured filters; values of any type); ``purpose`` in the
+    query string."""
     query = RowQuery(
         columns=body.columns,
         filters=body.filters,
@@ -115,6 +122,8 @@ def query_rows(
         name=name,
         query=query,
         version=body.version,
+        purpose=purpose,
+        settings=request.app.state.settings,
     )
     db_session.commit()
     return _rows_read(result)
@@ -148,6 +157,7 @@ def download(
         version=version,
         purpose=purpose,
         csv_encoding=encoding,
+        settings=request.app.state.settings,
     )
     db_session.commit()
     return FileResponse(

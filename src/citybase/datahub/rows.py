@@ -1,9 +1,15 @@
 """The data API: rows of a dataset version (projection, filters, sort, keyset pages) and
-downloads as CSV, JSON or Parquet — only for callers ``access.can_read`` lets in.
+downloads as CSV, JSON or Parquet — only for callers ``access.read_access`` lets in.
 
 Every read is counted (dataset × element × requesting department × day) and, when someone
 is signed in, audited with its purpose: rows may hold personal data. Anonymous reads are
 possible only for datasets open to everyone and are counted as ``public``.
+
+A reader from another department reads under a ``ReadScope`` (a sharing grant): only its
+columns, only rows matching its filters, de-identified by its policy, audited with the
+grant id and the read's purpose (else the grant's). After every staff read of a dataset
+with ID-number columns the plug-ins get the subjects read (``scope.notify_read``): that is
+what the citizens' data tracker is built from.
 """
 
 from __future__ import annotations
@@ -18,14 +24,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
 from citybase.datahub import access, catalog, usage, versions
+from citybase.datahub import scope as scopes
 from citybase.datahub.models import Dataset, DatasetVersion
+from citybase.datahub.scope import ReadScope, RowsReadEvent
 from citybase.datahub.types import ColumnSchema, RowFilter, RowPage, RowQuery
+from citybase.db import utcnow
 from citybase.errors import ValidationFailed
 from citybase.identity.models import User
+from citybase.settings import Settings, get_settings
 
 ExportFormat = Literal["csv", "json", "parquet"]
 MEDIA_TYPES: dict[str, str] = {
@@ -132,12 +143,59 @@ class RowsResult:
     next_cursor: str | None
 
 
+@dataclass
+class _Opened:
+    dataset: Dataset
+    version: DatasetVersion
+    scope: ReadScope | None
+    subjects: list[str]  # ID-number columns to report to the tracker (staff reads only)
+
+
 def _open(
-    db_session: Session, viewer: User | None, name: str, version: int | None
-) -> tuple[Dataset, DatasetVersion]:
+    db_session: Session,
+    viewer: User | None,
+    name: str,
+    version: int | None,
+    settings: Settings,
+) -> _Opened:
     dataset = catalog.get_dataset(db_session=db_session, name=name, viewer=viewer)
-    access.ensure_can_read(viewer, dataset, db_session=db_session)
-    return dataset, versions.get_version(db_session=db_session, dataset=dataset, number=version)
+    scope = access.read_access(viewer, dataset, db_session=db_session, settings=settings)
+    ver = versions.get_version(db_session=db_session, dataset=dataset, number=version)
+    tracked = viewer is not None and access.is_staff(viewer)
+    subjects = scopes.subject_columns(db_session=db_session, dataset=dataset) if tracked else []
+    return _Opened(dataset, ver, scope, subjects)
+
+
+def _notify(
+    db_session: Session,
+    opened: _Opened,
+    *,
+    viewer: User | None,
+    channel: str,
+    rows: int,
+    purpose: str | None,
+    subjects: pa.Array,
+    data_dir: Path,
+    settings: Settings,
+) -> None:
+    if viewer is None or not opened.subjects or rows == 0:
+        return
+    scopes.notify_read(
+        db_session,
+        RowsReadEvent(
+            user=viewer,
+            dataset=opened.dataset,
+            version=opened.version.number,
+            channel=channel,
+            rows=rows,
+            purpose=purpose,
+            scope=opened.scope,
+            subjects=subjects,
+            data_dir=data_dir,
+            settings=settings,
+            at=utcnow(),
+        ),
+    )
 
 
 def _check_columns(query: RowQuery, columns: list[ColumnSchema]) -> None:
@@ -164,7 +222,11 @@ def _record(
     columns: list[str],
     purpose: str | None,
     detail: dict[str, Any],
+    scope: ReadScope | None = None,
 ) -> None:
+    if scope is not None:
+        purpose = purpose or scope.purpose
+        detail = {**detail, "grant": scope.grant_id, "deidentified": sorted(scope.deidentified)}
     usage.count_read(
         db_session,
         dataset_id=dataset.id,
@@ -195,31 +257,63 @@ def read_rows(
     version: int | None = None,
     purpose: str | None = None,
     channel: Literal["api", "page"] = "api",
+    settings: Settings | None = None,
 ) -> RowsResult:
     """One page of rows the viewer may read; counts and audits the read (caller commits).
 
     ``channel`` says where the read came from: the data API or a page's row preview.
+    ``settings`` supplies the keys a sharing grant pseudonymises with (default: the
+    process's settings).
     """
     from citybase.datahub.query import read_rows as engine_read_rows
 
-    dataset, ver = _open(db_session, viewer, name, version)
-    columns = versions.columns_of(ver)
+    settings = settings or get_settings()
+    opened = _open(db_session, viewer, name, version, settings)
+    columns = versions.columns_of(opened.version)
+    if opened.scope is not None:
+        query = opened.scope.restrict(query, columns)
     _check_columns(query, columns)
-    page = engine_read_rows(versions.version_path(data_dir, ver), query)
+    wanted = list(query.columns or [])
+    hidden = [c for c in opened.subjects if wanted and c not in wanted]
+    engine_query = query.model_copy(update={"columns": [*wanted, *hidden]}) if hidden else query
+    page = engine_read_rows(versions.version_path(data_dir, opened.version), engine_query)
+    subject_values = scopes.unique_subjects(
+        [pa.array([r.get(c) for r in page.rows], pa.string()) for c in opened.subjects]
+    )
+    if hidden:
+        page.columns = [c for c in page.columns if c.name not in hidden]
+        page.rows = [{k: v for k, v in r.items() if k not in hidden} for r in page.rows]
+    if opened.scope is not None:
+        page.rows = opened.scope.deidentify_rows(page.rows, page.columns)
     returned = [c.name for c in page.columns]
     _record(
         db_session,
         viewer=viewer,
-        dataset=dataset,
-        version=ver,
+        dataset=opened.dataset,
+        version=opened.version,
         channel=channel,
         rows=len(page.rows),
         columns=returned,
         purpose=purpose,
         detail={"filters": [f.model_dump(mode="json") for f in query.filters], "q": query.q},
+        scope=opened.scope,
+    )
+    _notify(
+        db_session,
+        opened,
+        viewer=viewer,
+        channel=channel,
+        rows=len(page.rows),
+        purpose=purpose,
+        subjects=subject_values,
+        data_dir=data_dir,
+        settings=settings,
     )
     return RowsResult(
-        dataset=dataset, version=ver, page=page, next_cursor=encode_cursor(page.next_after)
+        dataset=opened.dataset,
+        version=opened.version,
+        page=page,
+        next_cursor=encode_cursor(page.next_after),
     )
 
 
@@ -242,20 +336,26 @@ def export_rows(
     version: int | None = None,
     purpose: str | None = None,
     csv_encoding: Literal["utf-8-sig", "utf-8", "gbk"] = "utf-8-sig",
+    settings: Settings | None = None,
 ) -> Export:
     """Write every row matching ``query`` (paging ignored) that the viewer may read to a
     temporary file under the data directory; the caller sends and deletes it.
 
     CSV is UTF-8 with a BOM by default (spreadsheets open it correctly; ``gbk`` for old
     Chinese Excel) and neutralises cells a spreadsheet would run as a formula (leading =,
-    +, -, @, tab, CR get an apostrophe).
+    +, -, @, tab, CR get an apostrophe). Under a sharing grant the rows stream through the
+    grant's de-identification before the file is written.
     """
     from citybase.datahub import export as engine_export
 
     if fmt not in MEDIA_TYPES:  # a typed caller cannot get here; a CLI or form caller can
         raise ValidationFailed(f"Unknown format '{fmt}'; use csv, json or parquet.", field="format")
-    dataset, ver = _open(db_session, viewer, name, version)
+    settings = settings or get_settings()
+    opened = _open(db_session, viewer, name, version, settings)
+    dataset, ver, scope = opened.dataset, opened.version, opened.scope
     columns = versions.columns_of(ver)
+    if scope is not None:
+        query = scope.restrict(query, columns)
     _check_columns(query, columns)
     tmp_dir = data_dir / "datahub" / "exports"
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -263,13 +363,26 @@ def export_rows(
     handle.close()
     out = Path(handle.name)
     source = versions.version_path(data_dir, ver)
+    subjects = pa.array([], pa.string())
     try:
-        if fmt == "csv":
+        if scope is not None:
+            rows, subjects = engine_export.write_deidentified(
+                source,
+                out,
+                fmt,
+                query,
+                deidentify=scope.deidentify,
+                subject_columns=opened.subjects,
+                encoding=csv_encoding,
+            )
+        elif fmt == "csv":
             rows = engine_export.write_csv(source, out, query, encoding=csv_encoding)
         elif fmt == "json":
             rows = engine_export.write_json(source, out, query)
         else:
             rows = engine_export.write_parquet(source, out, query)
+        if scope is None and opened.subjects and viewer is not None:
+            subjects = engine_export.subject_values(source, query, opened.subjects)
     except BaseException:
         out.unlink(missing_ok=True)
         raise
@@ -284,6 +397,18 @@ def export_rows(
         columns=projected,
         purpose=purpose,
         detail={"format": fmt, "filters": [f.model_dump(mode="json") for f in query.filters]},
+        scope=scope,
+    )
+    _notify(
+        db_session,
+        opened,
+        viewer=viewer,
+        channel="download",
+        rows=rows,
+        purpose=purpose,
+        subjects=subjects,
+        data_dir=data_dir,
+        settings=settings,
     )
     return Export(
         path=out,
