@@ -74,7 +74,9 @@ def list_datasets(
         )
     staff = access.is_staff(viewer) if as_staff is None else as_staff
     if not staff:
-        stmt = stmt.where(Dataset.open_type.in_(access.PUBLIC_OPEN_TYPES))
+        stmt = stmt.where(
+            Dataset.open_type.in_(access.PUBLIC_OPEN_TYPES), Dataset.held_back.is_(False)
+        )
     return list(db_session.scalars(stmt))
 
 
@@ -233,6 +235,10 @@ def update_dataset(
                 f"{kind}_condition", getattr(ds, f"{kind}_condition")
             )
     _validate_fields(merged)
+    if changes.get("open_type"):
+        from citybase.datahub.release import ensure_may_open
+
+        ensure_may_open(db_session=db_session, dataset=ds, open_type=str(changes["open_type"]))
     detail: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None and key not in ("temporal_start", "temporal_end"):

@@ -128,6 +128,7 @@ def ingest(
                 name=dataset,
                 source=path,
                 options=options,
+                settings=settings,
                 progress=advance,
             )
         v = report.version
@@ -379,3 +380,8 @@ def bind(
             data=BindingCreate(dataset=dataset, column=column, role=role, key_column=key),
         )
         console.print(f"[green]Bound[/] {b.element.name} → {dataset}.{column} as {b.role}")
+
+
+from citybase.datahub import cli_privacy  # noqa: E402 - registers after the core commands
+
+cli_privacy.register(app)

@@ -192,6 +192,7 @@ def _publish(s: Any, ctx: DemoContext, entry: dict[str, Any], source: Path) -> N
         actor=None,
         name=entry["name"],
         source=source,
+        settings=ctx.settings,
         options=IngestOptions(format=src["format"], encoding=src.get("encoding")),
     )
     for b in entry.get("bindings", []):

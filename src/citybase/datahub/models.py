@@ -77,11 +77,31 @@ class Dataset(Base):
     quality_report: Mapped[str | None] = mapped_column(Text)  # JSON QualityReport, latest run
     quality_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     search_stamp: Mapped[str] = mapped_column(String(32), default="")
+    # Classification and grading (分类分级): ``grade`` is the effective grade (就高从严 over
+    # the columns' grades and the steward's designation); core/important only come from a
+    # steward (``steward_grade`` with a written ``grade_reason``), never from detection.
+    grade: Mapped[str | None] = mapped_column(String(16))
+    steward_grade: Mapped[str | None] = mapped_column(String(16))
+    grade_reason: Mapped[str] = mapped_column(String(1000), default="")
+    graded_by_name: Mapped[str | None] = mapped_column(String(64))
+    graded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The version that passed the open-release risk gate (see datahub.release): a dataset
+    # holding personal data is only public while this equals ``current_version``.
+    released_version: Mapped[int | None] = mapped_column(Integer)
+    # True while the dataset holds (or derives from) personal data whose current version
+    # has not passed that gate: the open catalog then treats it as not open, whatever its
+    # declared open_type says.
+    held_back: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_name: Mapped[str] = mapped_column(String(64), default="system")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     department: Mapped[Department] = relationship(lazy="joined")
+
+    @property
+    def public_open_type(self) -> str:
+        """The open type the open catalog acts on: not_open while held back."""
+        return "not_open" if self.held_back else self.open_type
 
     @property
     def department_code(self) -> str:
@@ -119,8 +139,9 @@ class DatasetVersion(Base):
 class DatasetColumn(Base):
     """A column of a dataset as of its current version, with slots the governance issue fills.
 
-    ``pii_type`` (e.g. citizen_id, phone, address) and ``grade`` (核心/重要/一般) are set by
-    classification; profiles mask top values of columns that carry a ``pii_type``.
+    ``pii_type`` (CN_ID_CARD, CN_MOBILE, ADDRESS…) and ``grade`` (``general-4``…) are set by
+    the scan on every load (``datahub.classify``) unless a steward overrode them
+    (``pii_source == 'steward'``); profiles mask top values of columns with a ``pii_type``.
     ``present`` turns false when a later version drops the column (bindings keep pointing).
     """
 
@@ -138,6 +159,15 @@ class DatasetColumn(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     pii_type: Mapped[str | None] = mapped_column(String(32))
     grade: Mapped[str | None] = mapped_column(String(16))
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the last scan found, even where it is not acted on (an address in a dataset about
+    # schools is a place, not personal information): the steward sees both.
+    detected_type: Mapped[str | None] = mapped_column(String(32))
+    pii_confidence: Mapped[float | None] = mapped_column(Float)
+    pii_hit_ratio: Mapped[float | None] = mapped_column(Float)
+    # 'detected' (rescanned on every load) or 'steward' (kept until the steward changes it)
+    pii_source: Mapped[str | None] = mapped_column(String(16))
+    override_reason: Mapped[str] = mapped_column(String(1000), default="")
 
 
 class DataElement(Base):
@@ -279,3 +309,36 @@ class CatalogState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     stamp: Mapped[str] = mapped_column(String(32))
+
+
+class Release(Base):
+    """One attempt to publish a dataset version to the open catalog through the risk gate.
+
+    Blocked attempts are kept too, with their reasons, so a steward sees why. ``source_id``
+    and ``policy`` say where the released rows came from and how they were de-identified.
+    """
+
+    __tablename__ = "datahub_release"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datahub_dataset.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int | None] = mapped_column(Integer)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datahub_dataset.id", ondelete="SET NULL")
+    )
+    source_version: Mapped[int | None] = mapped_column(Integer)
+    policy: Mapped[str] = mapped_column(Text, default="")  # YAML of the DeidPolicy applied
+    policy_fingerprint: Mapped[str] = mapped_column(String(16), default="")
+    quasi_identifiers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    sensitive_column: Mapped[str | None] = mapped_column(String(200))
+    min_k: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
+    report: Mapped[str] = mapped_column(Text, default="{}")  # JSON risk report
+    requested_by_name: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    dataset: Mapped[Dataset] = relationship(foreign_keys=[dataset_id], lazy="joined")
+    source: Mapped[Dataset | None] = relationship(foreign_keys=[source_id], lazy="joined")

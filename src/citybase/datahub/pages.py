@@ -255,6 +255,7 @@ def upload(
             actor=user,
             name=name,
             source=source,
+            settings=request.app.state.settings,
             source_name=file.filename,
             options=options,
         )

@@ -20,9 +20,15 @@ def citybase_load_models() -> None:
 
 @hookimpl
 def citybase_routers() -> list[APIRouter]:
-    from citybase.datahub import pages, router, router_elements, router_rows
+    from citybase.datahub import pages, router, router_elements, router_privacy, router_rows
 
-    return [router.router, router_rows.router, router_elements.router, pages.router]
+    return [
+        router.router,
+        router_rows.router,
+        router_elements.router,
+        router_privacy.router,
+        pages.router,
+    ]
 
 
 @hookimpl

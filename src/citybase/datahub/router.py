@@ -256,6 +256,7 @@ def upload_version(
             source=source,
             source_name=file.filename or source.name,
             options=options,
+            settings=request.app.state.settings,
         )
         db_session.commit()
     except service.LoadRejected as err:

@@ -25,7 +25,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from citybase.datahub.models import CatalogState, Dataset, SearchToken
@@ -176,7 +176,7 @@ def _refresh(db_session: Session, idx: _Index, stamp: str) -> None:
         Department.code,
         Dataset.theme,
         Dataset.sharing_type,
-        Dataset.open_type,
+        case((Dataset.held_back.is_(True), "not_open"), else_=Dataset.open_type),
         Dataset.source_format,
         Dataset.updated_at,
         Dataset.title,

@@ -38,6 +38,7 @@ from citybase.datahub.types import (
 from citybase.db import utcnow
 from citybase.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from citybase.identity.models import User
+from citybase.settings import Settings
 
 Progress = Callable[..., None]
 
@@ -196,6 +197,7 @@ def load_version(
     source_name: str | None = None,
     options: IngestOptions | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> LoadReport:
     """Ingest ``source`` as the next version of dataset ``name``; the caller commits.
 
@@ -204,6 +206,8 @@ def load_version(
     concurrent load took the same version number. In every case the previous version stays
     current and no version row is written.
     """
+    from citybase.datahub import classify
+    from citybase.datahub import release as release_mod
     from citybase.datahub.ingest import ingest_file
     from citybase.datahub.profile import profile_parquet, schema_drift
 
@@ -229,7 +233,10 @@ def load_version(
                 db_session=db_session, dataset=dataset, present_only=False
             )
         }
-        masked = frozenset(n for n, c in existing.items() if c.pii_type)
+        grading = classify.grading_policy(settings)
+        scan = classify.scan_version(incoming, policy=grading)
+        steward = {n: c.pii_type for n, c in existing.items() if c.pii_source == "steward"}
+        masked = frozenset(n for n, t in classify.decide(scan, steward).items() if t)
         profile = profile_parquet(incoming, top_n=5, mask_columns=masked)
         report, warnings = rules_mod.check_file(
             db_session=db_session,
@@ -284,6 +291,7 @@ def load_version(
                 field="version",
             ) from None
         warnings += _sync_columns(db_session, dataset, result.columns, existing)
+        classify.apply_scan(db_session=db_session, dataset=dataset, scan=scan, policy=grading)
         dataset.current_version = number
         dataset.row_count = result.row_count
         dataset.source_format = result.source_format
@@ -293,6 +301,11 @@ def load_version(
         dataset.quality_checked_at = loaded_at
         dataset.updated_at = loaded_at
         db_session.flush()
+        held = release_mod.recheck_after_load(
+            db_session=db_session, data_dir=data_dir, settings=settings, dataset=dataset
+        )
+        if held:
+            warnings.append(held)
         catalog.reindex(db_session=db_session, dataset=dataset)
         audit_service.record(
             db_session,

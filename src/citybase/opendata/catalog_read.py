@@ -54,14 +54,16 @@ def org_name(code: str) -> str:
 def visible(viewer: User | None, dataset: Dataset) -> bool:
     """Anonymous callers see datasets open to everyone; signed-in ones what the catalog allows."""
     if viewer is None:
-        return dataset.open_type == OpenType.unconditional.value
+        return dataset.public_open_type == OpenType.unconditional.value
     return datahub_service.sees_metadata(viewer, dataset)
 
 
 def visible_datasets(*, db_session: Session, viewer: User | None) -> list[Dataset]:
     stmt = select(Dataset).order_by(Dataset.name)
     if viewer is None:
-        stmt = stmt.where(Dataset.open_type == OpenType.unconditional.value)
+        stmt = stmt.where(
+            Dataset.open_type == OpenType.unconditional.value, Dataset.held_back.is_(False)
+        )
     return [d for d in db_session.scalars(stmt) if visible(viewer, d)]
 
 
@@ -223,7 +225,7 @@ def dataset_views(
                 spatial=ds.spatial or None,
                 licence=vocab.licences.get(ds.licence),
                 sharing_type=ds.sharing_type,
-                open_type=ds.open_type,
+                open_type=ds.public_open_type,
                 created=ds.created_at,
                 modified=ds.updated_at,
                 landing_url=landing_url(base_url, ds.name),

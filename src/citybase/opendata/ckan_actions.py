@@ -67,7 +67,7 @@ DEFAULT_SORT = "score desc, metadata_modified desc"
 def visible_views(ctx: ActionContext, *, include_private: bool = True) -> list[DatasetView]:
     datasets = catalog_read.visible_datasets(db_session=ctx.db_session, viewer=ctx.user)
     if not include_private:
-        datasets = [d for d in datasets if d.open_type == "unconditional"]
+        datasets = [d for d in datasets if d.public_open_type == "unconditional"]
     return catalog_read.dataset_views(
         db_session=ctx.db_session, datasets=datasets, base_url=ctx.base_url, settings=ctx.settings
     )
@@ -155,7 +155,9 @@ def help_show(ctx: ActionContext, data: dict[str, Any]) -> str:
 def package_list(ctx: ActionContext, data: dict[str, Any]) -> list[str]:
     """Names of the datasets open to everyone, sorted; ``limit`` and ``offset`` page them."""
     datasets = catalog_read.visible_datasets(db_session=ctx.db_session, viewer=ctx.user)
-    return paged(sorted(d.name for d in datasets if d.open_type == "unconditional"), data)
+    return paged(
+        sorted(d.name for d in datasets if d.public_open_type == "unconditional"), data
+    )
 
 
 @action

@@ -35,6 +35,10 @@ def scan(
     """Decide a PII type, confidence and grade for every column of a file."""
     if format not in ("json", "table"):
         raise ValidationFailed(f"format: must be json or table, got {format!r}", field="format")
+    if policy is None:
+        from citybase.cli_support import load_settings
+
+        policy = load_settings().grading_policy
     result = scan_table(path, sample=sample, policy=load_policy(policy))
     if format == "json":
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")

@@ -1,0 +1,488 @@
+"""De-identified extracts and the open-data release gate (安全开放).
+
+Two steps, both by the owning department's data steward, both audited:
+
+1. ``deidentify`` applies a de-identification policy (``privacy.deid``) to the current
+   version of a dataset and loads the result as the next version of a *derived* dataset (an
+   extract, created on first use in the same department, never open on creation). The link
+   to its source version and the policy text are kept as lineage.
+2. ``release`` runs the risk gate on a dataset's current version and, when it passes, opens
+   it with the requested open type. The gate blocks (and records why) when:
+   - the requested open type is not an open one;
+   - a direct identifier is left (a rescan of the released rows finds ID numbers, mobiles,
+     names… — masked or generalised values no longer validate, so they are not found);
+   - a column still holds pseudonyms: tokens link a person across datasets, which sharing
+     between departments needs and open data must not allow;
+   - over the declared quasi-identifiers, some record is in a class smaller than k
+     (``CITYBASE_RELEASE_MIN_K``, default 5);
+   - no quasi-identifier is declared although the dataset is personal.
+
+A dataset that holds personal data, or derives from one that does, is *held back* (the open
+catalog treats it as not open) whenever its current version is not the released one; a new
+load of a released dataset is re-checked with the last release's settings automatically.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from citybase.audit import service as audit_service
+from citybase.datahub import access, catalog, classify, versions
+from citybase.datahub.enums import OpenType
+from citybase.datahub.models import Dataset, LineageLink, Release
+from citybase.datahub.schemas import DatasetCreate
+from citybase.errors import ValidationFailed
+from citybase.privacy.deid import DeidPolicy, apply_policy, lineage, settings_key
+from citybase.privacy.detect_columns import scan_table
+from citybase.privacy.risk import risk_report
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from citybase.datahub.schemas import LoadReport
+    from citybase.identity.models import User
+    from citybase.settings import Settings
+
+DIRECT_IDENTIFIERS = frozenset(
+    {
+        "CN_ID_CARD",
+        "CN_MOBILE",
+        "CN_LANDLINE",
+        "EMAIL",
+        "BANK_CARD",
+        "PERSON_NAME",
+        "PASSPORT",
+        "CN_PLATE",
+    }
+)
+BATCH_ROWS = 262_144
+OPEN_TYPES = (OpenType.unconditional.value, OpenType.conditional.value)
+
+
+# --- what is personal, what is held back ------------------------------------------------------
+
+
+def is_personal(*, db_session: Session, dataset: Dataset, _depth: int = 0) -> bool:
+    """Holds personal columns, or derives (through lineage) from a dataset that does."""
+    if classify.personal_columns(db_session=db_session, dataset=dataset):
+        return True
+    if _depth > 8:
+        return False
+    for link in db_session.scalars(select(LineageLink).where(LineageLink.dataset_id == dataset.id)):
+        if is_personal(db_session=db_session, dataset=link.source, _depth=_depth + 1):
+            return True
+    return False
+
+
+def refresh_held_back(*, db_session: Session, dataset: Dataset) -> bool:
+    """Recompute ``held_back``: personal and the current version is not the released one."""
+    held = (
+        dataset.open_type in OPEN_TYPES
+        and dataset.current_version is not None
+        and dataset.released_version != dataset.current_version
+        and is_personal(db_session=db_session, dataset=dataset)
+    )
+    if dataset.held_back != held:
+        dataset.held_back = held
+        db_session.flush()
+    return held
+
+
+def ensure_may_open(*, db_session: Session, dataset: Dataset, open_type: str) -> None:
+    """Refuse to declare a personal, unreleased dataset open by editing its metadata."""
+    if open_type not in OPEN_TYPES or dataset.open_type in OPEN_TYPES:
+        return
+    if dataset.current_version is None or dataset.released_version == dataset.current_version:
+        return
+    if is_personal(db_session=db_session, dataset=dataset):
+        raise ValidationFailed(
+            f"'{dataset.name}' holds personal data: it can only be opened through the release "
+            "gate (de-identify it, then `citybase datahub release "
+            f"{dataset.name} --quasi …`, or the Release page), not by editing its open type.",
+            field="open_type",
+        )
+
+
+# --- de-identified extracts --------------------------------------------------------------------
+
+
+def deidentify(
+    *,
+    db_session: Session,
+    data_dir: Path,
+    settings: Settings,
+    actor: User | None,
+    source: str,
+    into: str,
+    policy: DeidPolicy,
+    title: str | None = None,
+) -> LoadReport:
+    """Apply ``policy`` to ``source``'s current version and load it as ``into``'s next one."""
+    src = catalog.get_dataset(
+        db_session=db_session, name=source, viewer=actor, check=actor is not None
+    )
+    access.ensure_can_edit(actor, src, what="make de-identified extracts of")
+    src_version = versions.current_version(db_session=db_session, dataset=src)
+    if src_version is None:
+        raise ValidationFailed(f"'{source}' has no data yet: load a version first.", field="source")
+    if into == source:
+        raise ValidationFailed("into: an extract needs a name of its own", field="into")
+    target = catalog.find_dataset(db_session=db_session, name=into)
+    if target is None:
+        target = catalog.create_dataset(
+            db_session=db_session,
+            actor=actor,
+            data=DatasetCreate(
+                name=into,
+                department_code=src.department.code,
+                title=title or f"{src.title}（脱敏）",
+                description=f"De-identified extract of {src.name} ({src.title}).",
+                theme=src.theme,
+                keywords=catalog.keywords_of(src),
+                update_frequency=src.update_frequency,  # type: ignore[arg-type]
+                licence=src.licence,
+                sharing_type=src.sharing_type,  # type: ignore[arg-type]
+                sharing_condition=src.sharing_condition,
+                open_type=OpenType.not_open,
+                spatial=src.spatial,
+                contact_name=src.contact_name,
+                contact_email=src.contact_email,
+            ),
+        )
+    elif target.department_id != src.department_id:
+        raise ValidationFailed(
+            f"into: '{into}' belongs to another department; an extract stays with the "
+            "department that owns its source",
+            field="into",
+        )
+    key_id = settings.pseudonym_key_id
+    key = settings_key(settings, key_id)
+    src_path = versions.version_path(data_dir, src_version)
+    folder = versions.dataset_dir(data_dir, target)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f".deid-{secrets.token_hex(6)}.parquet"
+    try:
+        _write_deidentified(src_path, staged, policy, key=key, key_id=key_id)
+        report = versions.load_version(
+            db_session=db_session,
+            data_dir=data_dir,
+            actor=actor,
+            name=target.name,
+            source=staged,
+            source_name=f"{src.name} v{src_version.number}, de-identified",
+        )
+    finally:
+        staged.unlink(missing_ok=True)
+    policy_yaml = policy_text(policy)
+    db_session.add(
+        LineageLink(
+            dataset_id=target.id,
+            source_id=src.id,
+            source_version=src_version.number,
+            transformation=(
+                f"de-identification policy {policy.fingerprint()} (key id {key_id}):\n{policy_yaml}"
+            ),
+            recorded_by_name=actor.username if actor else "system",
+        )
+    )
+    db_session.flush()
+    refresh_held_back(db_session=db_session, dataset=target)
+    audit_service.record(
+        db_session,
+        actor=actor,
+        action="datahub.deidentify",
+        object_type="dataset",
+        object_id=target.name,
+        detail={
+            "source": src.name,
+            "source_version": src_version.number,
+            "version": report.version.number,
+            "policy": policy.fingerprint(),
+            "key_id": key_id,
+            "columns": {n: [o.op for o in ops] for n, ops in policy.columns.items()},
+        },
+    )
+    return report
+
+
+def policy_text(policy: DeidPolicy) -> str:
+    import yaml
+
+    dumped = yaml.safe_dump(
+        policy.model_dump(mode="json", exclude_defaults=True), allow_unicode=True, sort_keys=False
+    )
+    return str(dumped)
+
+
+def _write_deidentified(
+    source: Path, dest: Path, policy: DeidPolicy, *, key: bytes, key_id: str
+) -> None:
+    """Stream the source in batches through the policy into one Parquet file."""
+    reader = pq.ParquetFile(source)
+    missing = [c for c in policy.columns if c not in reader.schema_arrow.names]
+    if missing:
+        raise ValidationFailed(
+            f"policy names column {missing[0]!r}, which the dataset does not have; its "
+            f"columns are: {', '.join(reader.schema_arrow.names)}",
+            field=f"columns.{missing[0]}",
+        )
+    writer: pq.ParquetWriter | None = None
+    try:
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS):
+            out = apply_policy(pa.Table.from_batches([batch]), policy, key=key, key_id=key_id)
+            if writer is None:
+                writer = pq.ParquetWriter(dest, out.schema, compression="zstd")
+            writer.write_table(out.cast(writer.schema))
+        if writer is None:
+            raise ValidationFailed("source: the dataset version has no rows", field="source")
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        dest.unlink(missing_ok=True)
+        raise
+    writer.close()
+
+
+# --- the release gate -------------------------------------------------------------------------
+
+
+def evaluate(
+    *,
+    path: Path,
+    quasi_identifiers: list[str],
+    min_k: int,
+    policy_for_scan: Any = None,
+    personal: bool = True,
+) -> tuple[list[str], dict[str, Any]]:
+    """The gate's reasons to block (empty: passes) and the risk report of ``path``."""
+    table = pq.read_table(path)
+    reasons: list[str] = []
+    unknown = [q for q in quasi_identifiers if q not in table.column_names]
+    if unknown:
+        raise ValidationFailed(
+            f"quasi_identifiers: '{unknown[0]}' is not a column; columns: "
+            f"{', '.join(table.column_names)}",
+            field="quasi_identifiers",
+        )
+    sample = classify.SCAN_SAMPLE if table.num_rows > classify.SCAN_SAMPLE else None
+    scan = scan_table(table, sample=sample, policy=policy_for_scan)
+    direct = [c for c in scan.columns if c.pii_type in DIRECT_IDENTIFIERS]
+    for col in direct:
+        reasons.append(
+            f"column '{col.name}' still holds direct identifiers ({col.pii_type}, "
+            f"{col.hit_ratio:.0%} of values): suppress, mask or generalise it"
+        )
+    made = lineage(table) or {}
+    for name, ops in (made.get("columns") or {}).items():
+        if "pseudonymise" in ops and name in table.column_names:
+            reasons.append(
+                f"column '{name}' holds pseudonyms, which link a person across datasets: "
+                "suppress it for open data (pseudonyms are for sharing between departments)"
+            )
+    report: dict[str, Any] = {
+        "rows": table.num_rows,
+        "columns": [c.as_dict() for c in scan.columns],
+    }
+    if quasi_identifiers:
+        risk = risk_report(table, quasi_identifiers)
+        report["risk"] = asdict(risk)
+        if risk.smallest_class < min_k:
+            small = sum(
+                n for label, n in risk.class_size_distribution.items() if _bucket_low(label) < min_k
+            )
+            reasons.append(
+                f"k = {risk.smallest_class} over {', '.join(quasi_identifiers)} is below the "
+                f"required {min_k}: {small:,} equivalence classes are smaller than {min_k} "
+                f"(largest re-identification risk {risk.prosecutor_risk_max:.0%}); "
+                "generalise those columns further"
+            )
+    elif personal:
+        reasons.append(
+            "no quasi-identifiers declared: name the columns an attacker could know "
+            "(birth date, sex, district…) so that k can be checked"
+        )
+    return reasons, report
+
+
+def _bucket_low(label: str) -> int:
+    return int(label.rstrip("+").split("-")[0])
+
+
+def release(
+    *,
+    db_session: Session,
+    data_dir: Path,
+    settings: Settings,
+    actor: User | None,
+    name: str,
+    quasi_identifiers: list[str],
+    open_type: str = OpenType.unconditional.value,
+    sensitive_column: str | None = None,
+) -> Release:
+    """Run the gate on ``name``'s current version; open it if it passes. Always recorded."""
+    ds = catalog.get_dataset(
+        db_session=db_session, name=name, viewer=actor, check=actor is not None
+    )
+    access.ensure_can_edit(actor, ds, what="release")
+    if open_type not in OPEN_TYPES:
+        raise ValidationFailed(
+            f"open_type: release to {open_type!r}? Use unconditional (无条件开放) or "
+            "conditional (有条件开放).",
+            field="open_type",
+        )
+    ver = versions.current_version(db_session=db_session, dataset=ds)
+    if ver is None:
+        raise ValidationFailed(f"'{name}' has no data yet: load a version first.", field="name")
+    qis = [q.strip() for q in quasi_identifiers if q.strip()]
+    personal = is_personal(db_session=db_session, dataset=ds)
+    reasons, report = evaluate(
+        path=versions.version_path(data_dir, ver),
+        quasi_identifiers=qis,
+        min_k=settings.release_min_k,
+        policy_for_scan=classify.grading_policy(settings),
+        personal=personal,
+    )
+    link = db_session.scalar(
+        select(LineageLink)
+        .where(LineageLink.dataset_id == ds.id)
+        .order_by(LineageLink.id.desc())
+        .limit(1)
+    )
+    rec = Release(
+        dataset_id=ds.id,
+        version=ver.number,
+        source_id=link.source_id if link else None,
+        source_version=link.source_version if link else None,
+        policy=link.transformation if link else "",
+        policy_fingerprint=_fingerprint(link.transformation) if link else "",
+        quasi_identifiers=json.dumps(qis, ensure_ascii=False),
+        sensitive_column=sensitive_column,
+        min_k=settings.release_min_k,
+        passed=not reasons,
+        reasons=json.dumps(reasons, ensure_ascii=False),
+        report=json.dumps(report, ensure_ascii=False, default=str),
+        requested_by_name=actor.username if actor else "system",
+    )
+    db_session.add(rec)
+    before = ds.open_type
+    if not reasons:
+        ds.released_version = ver.number
+        ds.open_type = open_type
+    db_session.flush()
+    refresh_held_back(db_session=db_session, dataset=ds)
+    catalog.reindex(db_session=db_session, dataset=ds)
+    audit_service.record(
+        db_session,
+        actor=actor,
+        action="datahub.release" if not reasons else "datahub.release.blocked",
+        object_type="dataset",
+        object_id=ds.name,
+        detail={
+            "version": ver.number,
+            "open_type": {"from": before, "to": ds.open_type},
+            "quasi_identifiers": qis,
+            "reasons": reasons,
+            "k": (report.get("risk") or {}).get("smallest_class"),
+        },
+    )
+    return rec
+
+
+def recheck_after_load(
+    *, db_session: Session, data_dir: Path, settings: Settings | None, dataset: Dataset
+) -> str | None:
+    """A new version of a released dataset: rerun the last passing release automatically.
+
+    Returns a warning for the load report when the new version is held back.
+    """
+    if dataset.released_version is None:
+        refresh_held_back(db_session=db_session, dataset=dataset)
+        return None
+    last = db_session.scalar(
+        select(Release)
+        .where(Release.dataset_id == dataset.id, Release.passed.is_(True))
+        .order_by(Release.id.desc())
+        .limit(1)
+    )
+    ver = versions.current_version(db_session=db_session, dataset=dataset)
+    if last is None or ver is None:
+        refresh_held_back(db_session=db_session, dataset=dataset)
+        return None
+    qis = list(json.loads(last.quasi_identifiers))
+    min_k = settings.release_min_k if settings else last.min_k
+    try:
+        reasons, report = evaluate(
+            path=versions.version_path(data_dir, ver),
+            quasi_identifiers=qis,
+            min_k=min_k,
+            policy_for_scan=classify.grading_policy(settings),
+        )
+    except ValidationFailed as exc:
+        reasons, report = [exc.message], {}
+    db_session.add(
+        Release(
+            dataset_id=dataset.id,
+            version=ver.number,
+            source_id=last.source_id,
+            source_version=last.source_version,
+            policy=last.policy,
+            policy_fingerprint=last.policy_fingerprint,
+            quasi_identifiers=last.quasi_identifiers,
+            sensitive_column=last.sensitive_column,
+            min_k=min_k,
+            passed=not reasons,
+            reasons=json.dumps(reasons, ensure_ascii=False),
+            report=json.dumps(report, ensure_ascii=False, default=str),
+            requested_by_name="system",
+        )
+    )
+    if not reasons:
+        dataset.released_version = ver.number
+    db_session.flush()
+    held = refresh_held_back(db_session=db_session, dataset=dataset)
+    if held:
+        return (
+            f"Version {ver.number} did not pass the open-release gate ({reasons[0]}); the "
+            "dataset is held back from the open catalog until it is released again."
+        )
+    return None
+
+
+def _fingerprint(transformation: str) -> str:
+    head = transformation.split(" ", 4)
+    return head[2] if len(head) > 2 and transformation.startswith("de-identification") else ""
+
+
+def releases_of(*, db_session: Session, dataset: Dataset) -> list[Release]:
+    return list(
+        db_session.scalars(
+            select(Release).where(Release.dataset_id == dataset.id).order_by(Release.id.desc())
+        )
+    )
+
+
+def release_read(rec: Release) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "dataset": rec.dataset.name,
+        "version": rec.version,
+        "passed": rec.passed,
+        "reasons": json.loads(rec.reasons),
+        "quasi_identifiers": json.loads(rec.quasi_identifiers),
+        "min_k": rec.min_k,
+        "source": rec.source.name if rec.source else None,
+        "source_version": rec.source_version,
+        "policy_fingerprint": rec.policy_fingerprint,
+        "policy": rec.policy,
+        "report": json.loads(rec.report),
+        "requested_by": rec.requested_by_name,
+        "created_at": rec.created_at.isoformat(),
+    }
