@@ -11,11 +11,18 @@ splits a character and an error offset is exact.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import errno
+import itertools
+import os
+import secrets
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from citybase.errors import ValidationFailed
 
@@ -222,13 +229,22 @@ def transcode_to_utf8(
 
 #: Below this size the Python path is as fast as starting a process.
 ICONV_MIN_BYTES = 4 * 1024 * 1024
+#: Each iconv process gets at least this much of the file; more parts than cores never help.
+ICONV_PART_BYTES = 8 * 1024 * 1024
 _ICONV_NAMES = {"gbk": "GBK", "gb18030": "GB18030"}
 
 
 def _transcode_with_iconv(
     source: Path, target: Path, codec: str, *, progress: Callable[[int], None] | None
 ) -> bool:
-    """Fast path: the C library's iconv, about twice as fast as Python's codec on large files.
+    """Fast path: the C library's iconv, one process per core on parts cut after a newline.
+
+    iconv is about twice as fast as Python's codec, and it is single-threaded, so a file is
+    cut into one part per core (after a newline byte, which is never inside a character)
+    and the parts run at once — during the transcode nothing else would use those cores.
+    Part 1 goes straight to ``target``, later parts to temporary files beside it that are
+    appended in the kernel (``copy_file_range``). Each part's bytes reach its iconv through
+    a pipe fed by ``sendfile``, so Python never copies the data.
 
     Used only for GBK/GB18030 files of a few MiB and more, when ``iconv`` is installed. Its
     mappings equal Python's for every GBK double-byte code (tests/datahub/engine checks all
@@ -237,18 +253,131 @@ def _transcode_with_iconv(
     """
     name = _ICONV_NAMES.get(codec)
     exe = shutil.which("iconv")
-    if name is None or exe is None or source.stat().st_size < ICONV_MIN_BYTES:
+    size = source.stat().st_size
+    if name is None or exe is None or size < ICONV_MIN_BYTES:
         return False
-    with target.open("wb") as dst:
-        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [exe, "-f", name, "-t", "UTF-8", str(source)],
-            stdout=dst,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-    if done.returncode != 0:
+    bounds = split_at_newlines(source, _iconv_parts(size))
+    parts = [target] + [_part_path(target) for _ in bounds[1:]]
+    try:
+        ok = _run_iconv(exe, name, source, bounds, parts)
+        if ok:
+            _append(target, parts[1:])
+    finally:
+        for part in parts[1:]:
+            part.unlink(missing_ok=True)
+    if not ok:
         target.unlink(missing_ok=True)
         return False
     if progress is not None:
-        progress(source.stat().st_size)
+        progress(size)
     return True
+
+
+def _iconv_parts(size: int) -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8, size // ICONV_PART_BYTES))
+
+
+def split_at_newlines(path: Path, parts: int) -> list[tuple[int, int]]:
+    """``parts`` byte ranges of about equal size, each ending just after a newline byte.
+
+    A cut point with no newline in the next MiB (one enormous line) is dropped, so fewer
+    ranges may come back; together they always cover the whole file.
+    """
+    size = path.stat().st_size
+    cuts = [0]
+    with path.open("rb") as f:
+        for k in range(1, parts):
+            at = max(size * k // parts, cuts[-1])
+            f.seek(at)
+            nl = f.read(HEAD).find(b"\n")
+            if nl >= 0 and at + nl + 1 < size:
+                cuts.append(at + nl + 1)
+    cuts.append(size)
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _part_path(target: Path) -> Path:
+    """A sibling of ``target`` named like it (``<stem>.utf8-<pid>-<random>``), so that the
+    sweep of a killed load's temporary files removes it too."""
+    return target.with_suffix(f".utf8-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _run_iconv(
+    exe: str, name: str, source: Path, bounds: list[tuple[int, int]], parts: list[Path]
+) -> bool:
+    """Run one iconv per range at once; True when every one of them succeeded."""
+    procs: list[subprocess.Popen[bytes]] = []
+    feeders: list[threading.Thread] = []
+    outputs = [part.open("wb") for part in parts]
+    src = os.open(source, os.O_RDONLY)
+    try:
+        for (start, end), out in zip(bounds, outputs, strict=True):
+            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [exe, "-f", name, "-t", "UTF-8"],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+            )
+            procs.append(proc)
+            assert proc.stdin is not None
+            feeder = threading.Thread(
+                target=_feed, args=(proc.stdin, src, start, end), name="citybase-iconv-feed"
+            )
+            feeder.start()
+            feeders.append(feeder)
+        for feeder in feeders:
+            feeder.join()
+        return all(proc.wait() == 0 for proc in procs)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for out in outputs:
+            out.close()
+        os.close(src)
+
+
+def _feed(pipe: IO[bytes], src: int, start: int, end: int) -> None:
+    """Send bytes [start, end) of ``src`` into an iconv's stdin, then close it (EOF)."""
+    out = pipe.fileno()
+    offset = start
+    try:
+        while offset < end:
+            try:
+                sent = os.sendfile(out, src, offset, min(end - offset, 1 << 24))
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:
+                    raise
+                sent = os.write(out, os.pread(src, min(end - offset, CHUNK), offset))
+            if sent == 0:
+                break
+            offset += sent
+    except BrokenPipeError:
+        pass  # iconv stopped at a bad byte; its exit status says so
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            pipe.close()
+
+
+def _append(target: Path, parts: list[Path]) -> None:
+    """Append ``parts`` to ``target`` in order, copied by the kernel."""
+    if not parts:
+        return
+    with target.open("r+b") as out:
+        position = os.fstat(out.fileno()).st_size
+        for part in parts:
+            with part.open("rb") as src:
+                remaining = os.fstat(src.fileno()).st_size
+                while remaining > 0:
+                    copied = os.copy_file_range(
+                        src.fileno(), out.fileno(), remaining, None, position
+                    )
+                    if copied == 0:  # pragma: no cover - the part shrank under us
+                        break
+                    position += copied
+                    remaining -= copied

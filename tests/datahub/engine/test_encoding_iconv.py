@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -66,3 +67,57 @@ def test_gb18030_only_sequence_switches_codec(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     assert encoding.transcode_to_utf8(src, out, "gbk", detected=True) == "gb18030"
     assert out.read_bytes().endswith("𠀀,x,y\n".encode())
+
+
+def _two_part_gbk(tmp_path: Path, bad_at: float | None = None) -> Path:
+    """A GBK file big enough for two iconv parts, optionally with a bad byte at a fraction."""
+    line = "李四,示范市临江区滨江街道幸福路128号,13812345678,·é\n".encode("gbk")
+    reps = 2 * encoding.ICONV_PART_BYTES // len(line) + 10
+    lines = [line] * reps
+    if bad_at is not None:
+        lines[int(reps * bad_at)] = b"\xff\xfe,x,y\n"
+    path = tmp_path / "two-part.csv"
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+def test_parts_are_cut_after_newlines_and_cover_the_file(tmp_path: Path) -> None:
+    src = _two_part_gbk(tmp_path)
+    data = src.read_bytes()
+    for parts in (1, 2, 3, 8):
+        ranges = encoding.split_at_newlines(src, parts)
+        assert len(ranges) == parts
+        assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+        for (_, end), (start, _) in itertools.pairwise(ranges):
+            assert end == start and data[end - 1 : end] == b"\n"
+
+
+def test_a_cut_never_falls_inside_an_enormous_line(tmp_path: Path) -> None:
+    src = tmp_path / "wide.csv"
+    src.write_bytes(b"a" * (3 * encoding.HEAD) + b"\nb\n")
+    assert encoding.split_at_newlines(src, 4) == [
+        (0, 3 * encoding.HEAD + 1),
+        (3 * encoding.HEAD + 1, src.stat().st_size),
+    ]
+
+
+def test_file_transcoded_in_parts_equals_python_decode(tmp_path: Path) -> None:
+    src = _two_part_gbk(tmp_path)
+    out = tmp_path / "out.utf8-1-0123abcd"
+    assert encoding.transcode_to_utf8(src, out, "gbk", detected=True) == "gbk"
+    assert out.read_bytes() == src.read_bytes().decode("gbk").encode("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, src.name]
+
+
+@pytest.mark.parametrize("bad_at", [0.1, 0.9])
+def test_bad_byte_in_either_part_names_its_line_and_leaves_no_parts(
+    tmp_path: Path, bad_at: float
+) -> None:
+    src = _two_part_gbk(tmp_path, bad_at=bad_at)
+    data = src.read_bytes()
+    line = data[: data.index(b"\xff\xfe")].count(b"\n") + 1
+    out = tmp_path / "out.utf8-1-0123abcd"
+    with pytest.raises(ValidationFailed) as err:
+        encoding.transcode_to_utf8(src, out, "gbk", detected=True)
+    assert f"(line {line})" in err.value.message
+    assert not [p for p in tmp_path.iterdir() if ".utf8-" in p.name and p != out]
