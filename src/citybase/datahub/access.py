@@ -39,7 +39,7 @@ def is_staff(user: User | None) -> bool:
 
 def sees_metadata(user: User | None, dataset: Dataset) -> bool:
     """May ``user`` (None: the public) see that this dataset exists and its metadata?"""
-    return is_staff(user) or dataset.open_type in PUBLIC_OPEN_TYPES
+    return is_staff(user) or dataset.public_open_type in PUBLIC_OPEN_TYPES
 
 
 def can_read(user: User | None, dataset: Dataset, *, db_session: Session | None = None) -> bool:
@@ -47,7 +47,7 @@ def can_read(user: User | None, dataset: Dataset, *, db_session: Session | None 
 
     ``db_session`` is where sharing grants will be looked up; today's rules need none.
     """
-    if dataset.open_type == OpenType.unconditional:
+    if dataset.public_open_type == OpenType.unconditional:
         return True
     if user is None:
         return False
