@@ -92,10 +92,12 @@ def citybase_modules() -> list[ModuleInfo]:
 @hookimpl
 def citybase_demo_steps() -> list[DemoStep]:
     from citybase.datahub.demo import build_datahub, build_registries
+    from citybase.datahub.demo_privacy import build_privacy
 
     return [
         DemoStep(name="registries", order=40, run=build_registries),
         DemoStep(name="datahub", order=50, run=build_datahub),
+        DemoStep(name="grading-release", order=55, run=build_privacy),
     ]
 
 

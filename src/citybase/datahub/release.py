@@ -225,7 +225,11 @@ def policy_text(policy: DeidPolicy) -> str:
 def _write_deidentified(
     source: Path, dest: Path, policy: DeidPolicy, *, key: bytes, key_id: str
 ) -> None:
-    """Stream the source in batches through the policy into one Parquet file."""
+    """Stream the source in batches through the policy into one Parquet file.
+
+    A column whose only operator is ``suppress`` without a replacement is left out of the
+    extract altogether (an all-empty column helps nobody); its lineage still names it.
+    """
     reader = pq.ParquetFile(source)
     missing = [c for c in policy.columns if c not in reader.schema_arrow.names]
     if missing:
@@ -236,8 +240,17 @@ def _write_deidentified(
         )
     writer: pq.ParquetWriter | None = None
     try:
+        dropped = [
+            name
+            for name, ops in policy.columns.items()
+            if len(ops) == 1
+            and ops[0].op == "suppress"
+            and getattr(ops[0], "replacement", 1) is None
+        ]
         for batch in reader.iter_batches(batch_size=BATCH_ROWS):
             out = apply_policy(pa.Table.from_batches([batch]), policy, key=key, key_id=key_id)
+            if dropped:
+                out = out.drop_columns(dropped)
             if writer is None:
                 writer = pq.ParquetWriter(dest, out.schema, compression="zstd")
             writer.write_table(out.cast(writer.schema))
@@ -404,7 +417,11 @@ def recheck_after_load(
     Returns a warning for the load report when the new version is held back.
     """
     if dataset.released_version is None:
-        refresh_held_back(db_session=db_session, dataset=dataset)
+        if refresh_held_back(db_session=db_session, dataset=dataset):
+            return (
+                f"'{dataset.name}' is declared open but this version holds personal data: it "
+                "is held back from the open catalog until it passes the release gate."
+            )
         return None
     last = db_session.scalar(
         select(Release)
