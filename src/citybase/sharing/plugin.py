@@ -1,0 +1,97 @@
+"""Governed sharing as a plug-in: models, API and pages, CLI, the data hub's read scope and
+read events, a home-page module and the demo step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def citybase_load_models() -> None:
+    from citybase.sharing import models  # noqa: F401
+
+
+@hookimpl
+def citybase_routers() -> list[APIRouter]:
+    from citybase.sharing import pages, router
+
+    return [router.router, pages.router]
+
+
+@hookimpl
+def citybase_cli(app: typer.Typer) -> None:
+    from citybase.sharing.cli import app as sharing_app
+
+    app.add_typer(sharing_app, name="sharing")
+
+
+@hookimpl
+def citybase_template_dirs() -> list[Path]:
+    return [HERE / "templates"]
+
+
+@hookimpl
+def citybase_translations(locale: str) -> dict[str, str]:
+    from citybase.web.i18n import load_messages
+
+    return load_messages(HERE / "data" / f"messages.{locale}.yaml")
+
+
+@hookimpl
+def citybase_read_scope(db_session: Session, user: Any, dataset: Any, settings: Any) -> Any:
+    from citybase.sharing.grants import read_scope
+
+    return read_scope(db_session, user=user, dataset=dataset, settings=settings)
+
+
+@hookimpl
+def citybase_rows_read(db_session: Session, event: Any) -> None:
+    from citybase.sharing.tracker import record_read
+
+    record_read(db_session, event)
+
+
+@hookimpl
+def citybase_modules() -> list[ModuleInfo]:
+    from citybase.identity.enums import DEPARTMENT_ROLES, Role
+
+    staff = frozenset(str(r) for r in DEPARTMENT_ROLES | {Role.platform_admin})
+    return [
+        ModuleInfo(
+            key="sharing",
+            title_zh="数据共享",
+            title_en="Data sharing",
+            url="/sharing",
+            roles=staff,
+            description_zh="一网通用：申请、审批与使用其他部门的数据（按授权脱敏、全程留痕）",
+            description_en="Request, approve and use other departments' data under grants",
+            order=43,
+        ),
+        ModuleInfo(
+            key="sharing-tracker",
+            title_zh="我的数据使用记录",
+            title_en="Who used my data",
+            url="/sharing/tracker",
+            roles=frozenset({Role.applicant.value}),
+            description_zh="查看哪些部门在何时、为何读取了与您有关的记录",
+            description_en="See which departments read records about you, when and why",
+            order=90,
+        ),
+    ]
+
+
+@hookimpl
+def citybase_demo_steps() -> list[DemoStep]:
+    from citybase.sharing.demo import build_sharing
+
+    return [DemoStep(name="sharing", order=60, run=build_sharing)]
