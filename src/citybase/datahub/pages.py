@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from citybase.datahub import forms, service
 from citybase.datahub.enums import FREQUENCY_LABELS, OPEN_LABELS, SHARING_LABELS
+from citybase.datahub.pages_privacy import classification_context
 from citybase.datahub.router import _options, receive_upload
 from citybase.datahub.rules import without_samples
 from citybase.datahub.schemas import DatasetCreate, DatasetUpdate
@@ -179,6 +180,7 @@ def dataset_page(
             "editable": service.can_edit(user, ds),
             "labels": _labels(locale),
             "api_base": f"/api/datahub/datasets/{ds.name}",
+            **classification_context(db_session, user, ds),
         },
     )
 

@@ -20,7 +20,14 @@ def citybase_load_models() -> None:
 
 @hookimpl
 def citybase_routers() -> list[APIRouter]:
-    from citybase.datahub import pages, router, router_elements, router_privacy, router_rows
+    from citybase.datahub import (
+        pages,
+        pages_privacy,
+        router,
+        router_elements,
+        router_privacy,
+        router_rows,
+    )
 
     return [
         router.router,
@@ -28,6 +35,7 @@ def citybase_routers() -> list[APIRouter]:
         router_elements.router,
         router_privacy.router,
         pages.router,
+        pages_privacy.router,
     ]
 
 
