@@ -13,6 +13,10 @@ validators in ``citybase.identifiers`` (tests compare both on generated values):
   (including N, Y and A, whose codes start with a letter), a 6-digit division code, and the
   mod-31 check character;
 - Luhn: at least two digits whose Luhn sum is a multiple of 10.
+
+GB 11643 on a text column — the check run on every resident register — is decided in numpy
+for values that need no normalisation (``gb11643_failures``, five times cheaper); the other
+values of the column still go through the SQL expression here.
 """
 
 # ruff: noqa: S608 - SQL expressions built from the engine's own aliases and constants.
@@ -22,9 +26,11 @@ from __future__ import annotations
 from functools import cache
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
-from citybase.datahub.duck import sql_string
+from citybase.datahub.duck import quote_ident, sql_string
 from citybase.identifiers.areacodes import area_codes
 from citybase.identifiers.idcard import EARLIEST_BIRTH, ID_WEIGHTS
 from citybase.identifiers.uscc import USCC_ALPHABET, USCC_WEIGHTS, authorities
@@ -162,3 +168,135 @@ def _luhn(v: str) -> str:
     term = f"(CASE WHEN i % 2 = 1 THEN {doubled} ELSE {digit} END)"
     total = f"list_sum(list_transform(range({n}), lambda i: {term}))"
     return f"({n} >= 2 AND regexp_full_match({v}, '[0-9]+') AND {total} % 10 = 0)"
+
+
+# --- GB 11643 over a whole text column, vectorised in numpy ---------------------------------
+
+#: Rows per Arrow batch of the numpy check: memory stays flat for any file size.
+BATCH_ROWS = 1 << 16
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+_CHECK_VALUES = np.array([(12 - s) % 11 for s in range(11)], dtype=np.int32)
+
+
+def gb11643_failures(
+    con: duckdb.DuckDBPyConnection, source: str, column: str, *, today_ymd: int, limit: int
+) -> tuple[int, list[tuple[int, str]]]:
+    """(failing rows, the first ``limit`` failing (row, value) in file order) of a text column.
+
+    Why not SQL: the staged expression costs about 1 s of CPU per million values (the 17
+    digits need 34 integer divisions, the shape two regular expressions); the same test on
+    the column's bytes in numpy costs ~0.2 s. Only values that are already plain — 18 bytes
+    of 17 digits and a digit, X or x, or 15 digits — are decided here; any other non-null
+    value (spaces, full-width digits, other text) goes through ``stages``/``valid`` in SQL,
+    so what a value counts as stays defined in one place. ``source`` is a relation yielding
+    one text column; rows are 1-based in its order.
+    """
+    register_tables(con)
+    failed = 0
+    samples: list[tuple[int, str]] = []
+    first = 0
+    reader = con.cursor().sql(f"SELECT {quote_ident(column)} FROM {source}")
+    for batch in reader.to_arrow_reader(BATCH_ROWS):
+        values = batch.column(0)
+        plain, good = _gb11643_plain(values, today_ymd)
+        bad = ~good & plain
+        rest = np.flatnonzero(~plain & values.is_valid().to_numpy(zero_copy_only=False))
+        if rest.size:
+            bad[rest] = ~_gb11643_sql(con, values.take(pa.array(rest)), today_ymd)
+        failed += int(bad.sum())
+        if len(samples) < limit:
+            for i in np.flatnonzero(bad)[: limit - len(samples)]:
+                samples.append((first + int(i) + 1, str(values[int(i)].as_py())))
+        first += len(values)
+    return failed, samples
+
+
+def _gb11643_plain(
+    values: pa.Array, today_ymd: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(plain, valid) per row for the values that need no normalisation (see above)."""
+    text = values.cast(pa.large_string()) if not pa.types.is_large_string(values.type) else values
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=n + 1, offset=text.offset * 8)
+    data = np.frombuffer(text.buffers()[2] or b"", dtype=np.uint8)
+    lengths = np.diff(offsets)
+    if text.null_count:
+        lengths = np.where(text.is_valid().to_numpy(zero_copy_only=False), lengths, 0)
+    plain = np.zeros(n, dtype=np.bool_)
+    good = np.zeros(n, dtype=np.bool_)
+    for width in (18, 15):
+        rows = np.flatnonzero(lengths == width)
+        if rows.size == 0:
+            continue
+        starts = offsets[rows]
+        d = [data[starts + k].astype(np.int32) - 48 for k in range(width)]
+        shape = np.ones(rows.size, dtype=np.bool_)
+        for digit in d[:17]:
+            shape &= (digit >= 0) & (digit <= 9)
+        if width == 18:
+            last = d[17]
+            shape &= ((last >= 0) & (last <= 9)) | (last == ord("X") - 48) | (last == ord("x") - 48)
+            total = sum(d[k] * w for k, w in enumerate(ID_WEIGHTS))
+            check = np.where((last == ord("X") - 48) | (last == ord("x") - 48), 10, last)
+            ok = _CHECK_VALUES[total % 11] == check
+            year = _number(d[6:10])
+            month, day = _number(d[10:12]), _number(d[12:14])
+        else:
+            ok = np.ones(rows.size, dtype=np.bool_)
+            year = 1900 + _number(d[6:8])
+            month, day = _number(d[8:10]), _number(d[10:12])
+        area = np.where(shape, _number(d[:6]), 0)
+        ok &= shape & _known_areas()[area] & _real_date(year, month, day, today_ymd)
+        plain[rows] = shape
+        good[rows] = ok
+    return plain, good
+
+
+def _number(digits: list[npt.NDArray[np.int32]]) -> npt.NDArray[np.int32]:
+    out = digits[0].copy()
+    for digit in digits[1:]:
+        out = out * 10 + digit
+    return out
+
+
+def _real_date(
+    year: npt.NDArray[np.int32],
+    month: npt.NDArray[np.int32],
+    day: npt.NDArray[np.int32],
+    today_ymd: int,
+) -> npt.NDArray[np.bool_]:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_ok = (month >= 1) & (month <= 12)
+    days = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    ymd = year * 10000 + month * 100 + day
+    earliest = EARLIEST_BIRTH.year * 10000 + EARLIEST_BIRTH.month * 100 + EARLIEST_BIRTH.day
+    return np.asarray(
+        month_ok & (day >= 1) & (day <= days) & (ymd >= earliest) & (ymd <= today_ymd)
+    )
+
+
+@cache
+def _known_areas() -> npt.NDArray[np.bool_]:
+    """Known GB/T 2260 codes as a 10**6 lookup table (1 MB): one index per value."""
+    table = np.zeros(1_000_000, dtype=np.bool_)
+    table[[int(c) for c in area_codes()]] = True
+    return table
+
+
+def _gb11643_sql(
+    con: duckdb.DuckDBPyConnection, values: pa.Array, today_ymd: int
+) -> npt.NDArray[np.bool_]:
+    """Verdicts of the SQL rule for values needing normalisation (rare: spaces, full width)."""
+    prefix = "__g"
+    sql = "SELECT i, v FROM __citybase_gb11643_values"
+    for level in stages("gb11643", "v", prefix):
+        sql = f"SELECT *, {', '.join(level)} FROM ({sql})"
+    table = pa.table({"i": pa.array(np.arange(len(values))), "v": values})
+    con.register("__citybase_gb11643_values", table)
+    try:
+        rows = con.execute(
+            f"SELECT {valid('gb11643', prefix, today_ymd)} FROM ({sql}) ORDER BY i"
+        ).fetchall()
+    finally:
+        con.unregister("__citybase_gb11643_values")
+    return np.array([bool(r[0]) for r in rows], dtype=np.bool_)

@@ -2,7 +2,9 @@
 
 All row-level rules are answered by ONE scan: each rule becomes a boolean "this row fails"
 column and one aggregate counts them all; failing samples are fetched afterwards only for
-rules that failed. ``unique`` needs a grouping of its own and ``freshness`` one ``max``.
+rules that failed. ``unique`` needs a grouping of its own, ``freshness`` one ``max``, and a
+GB 11643 checksum on a text column one streaming read of that column (numpy, see
+``checksums.gb11643_failures``).
 
 Semantics, per kind (``params`` in brackets):
 - not_null — every row is checked; null and blank (whitespace-only) text fail.
@@ -61,6 +63,7 @@ class _Plan:
     fail: str | None = None  # SQL boolean, TRUE when the row fails
     params: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    numpy_check: bool = False  # GB 11643 on a text column: checksums.gb11643_failures
 
 
 def run_rules(
@@ -97,6 +100,15 @@ def run_rules(
             p.detail = f" ({groups:,} values are duplicated)" if groups else ""
         elif p.rule.kind == "freshness":
             checked, failed = 1, _stale(con, path, p, now, loaded_at)
+        elif p.numpy_check and p.column is not None:
+            failed, found = checksums.gb11643_failures(
+                con,
+                parquet_scan(path),
+                p.column,
+                today_ymd=_ymd(now),
+                limit=max(sample_size, 0),
+            )
+            samples = [{"row": n, p.column: v} for n, v in found]
         elif failed and sample_size > 0:
             samples = _samples(con, relation, p, params, sample_size)
         score = 1.0 if checked == 0 else round(1 - failed / checked, 6)
@@ -202,11 +214,13 @@ def _plan(
         scheme = rule.params.get("scheme")
         if scheme not in checksums.SCHEMES:
             raise refuse(f"params.scheme must be one of {', '.join(checksums.SCHEMES)}")
+        p.detail = f" {checksums.SCHEME_LABELS[scheme]}"
+        if scheme == "gb11643" and col.type == "string":
+            p.numpy_check = True
+            return p
         prefix = f"__c{i}"
         p.stages = checksums.stages(scheme, text, prefix)
-        today = now.date()
-        p.fail = f"NOT {checksums.valid(scheme, prefix, int(today.strftime('%Y%m%d')))}"
-        p.detail = f" {checksums.SCHEME_LABELS[scheme]}"
+        p.fail = f"NOT {checksums.valid(scheme, prefix, _ymd(now))}"
     else:  # pragma: no cover - RuleKind is a closed Literal
         raise refuse(f"unknown rule kind {rule.kind!r}", "kind")
     if p.fail is not None and rule.kind != "not_null":
@@ -391,6 +405,10 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         return value
     return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _ymd(now: dt.datetime) -> int:
+    return int(now.date().strftime("%Y%m%d"))
 
 
 def _utcnow() -> dt.datetime:
