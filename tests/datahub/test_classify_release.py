@@ -304,3 +304,65 @@ def test_scan_cli_writes_the_documented_json(tmp_path: object) -> None:
     rec = json.loads(out.output.splitlines()[0])
     assert "13912345678" not in rec["redacted"]
     assert {s["type"] for s in rec["spans"]} >= {"CN_MOBILE"}
+
+
+def test_clearing_the_only_person_column_makes_addresses_places_again(
+    client: TestClient, steward: Actor
+) -> None:
+    create(client, steward, "dhp-licences")
+    rows = "".join(
+        f"示范市第{i}食品店,{SURNAMES[i % len(SURNAMES)]}{GIVEN[i % len(GIVEN)]},"
+        f"示范市东城区和平路{i}号\n"
+        for i in range(1, 61)
+    )
+    upload(client, steward, "dhp-licences", ("店名,法定代表人,经营场所\n" + rows).encode())
+    c = cols(classification(client, steward, "dhp-licences"))
+    assert c["法定代表人"]["pii_type"] == "PERSON_NAME" and c["经营场所"]["pii_type"] == "ADDRESS"
+    r = client.put(
+        "/api/datahub/datasets/dhp-licences/columns/法定代表人/classification",
+        json={"pii_type": None, "reason": "依法公示的登记信息"},
+        headers=steward.headers,
+    )
+    report = r.json()
+    assert cols(report)["经营场所"]["pii_type"] is None and report["grade"] == "general-1"
+
+
+def test_deidentify_suppresses_small_classes_within_the_limit(
+    client: TestClient, steward: Actor
+) -> None:
+    create(client, steward, "dhp-supp")
+    upload(client, steward, "dhp-supp", people_csv(1000))
+    qis = ["sex", "birth_date", "district_code"]
+    policy = {
+        "columns": {
+            **DEID["columns"],
+            "birth_date": [{"op": "generalise", "kind": "date", "to": "year"}],
+        }
+    }
+    r = client.post(
+        "/api/datahub/datasets/dhp-supp/deidentify",
+        json={"into": "dhp-supp-x", "policy": policy, "k": 5, "quasi_identifiers": qis},
+        headers=steward.headers,
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "k"  # would suppress too much
+    assert "more than the limit" in r.json()["error"]["message"]
+    r = client.post(
+        "/api/datahub/datasets/dhp-supp/deidentify",
+        json={
+            "into": "dhp-supp-x",
+            "policy": DEID,
+            "k": 10,
+            "quasi_identifiers": qis,
+            "max_suppression": 0.2,
+        },
+        headers=steward.headers,
+    )
+    assert r.status_code == 201, r.text
+    kept = r.json()["version"]["row_count"]
+    assert kept < 1000 and any("suppressed" in w for w in r.json()["warnings"])
+    rel = client.post(
+        "/api/datahub/datasets/dhp-supp-x/releases",
+        json={"quasi_identifiers": qis},
+        headers=steward.headers,
+    ).json()
+    assert rel["passed"] is True and rel["report"]["risk"]["smallest_class"] >= 10

@@ -134,6 +134,24 @@ def apply_scan(
     return personal
 
 
+def _recontext(db_session: Session, dataset: Dataset, policy: GradingPolicy) -> None:
+    """After a steward's change, re-apply the places rule to detected context columns: an
+    address is personal only while a column identifying a person remains."""
+    rows = list(
+        db_session.scalars(select(DatasetColumn).where(DatasetColumn.dataset_id == dataset.id))
+    )
+    subjects = any(r.pii_type in SUBJECT_TYPES for r in rows if r.present)
+    for r in rows:
+        if r.pii_source == "steward" or r.detected_type not in CONTEXT_TYPES:
+            continue
+        typed = r.detected_type if subjects else None
+        r.pii_type = typed
+        r.grade = str(policy.grade_for(typed))  # type: ignore[arg-type]
+        r.sensitive = policy.is_sensitive(typed)  # type: ignore[arg-type]
+        r.pii_source = "detected" if typed else None
+    db_session.flush()
+
+
 def regrade(*, db_session: Session, dataset: Dataset, policy: GradingPolicy) -> Grade:
     """Recompute the dataset's effective grade from its present columns and the steward."""
     grades = []
@@ -222,6 +240,7 @@ def override_column(
         row.pii_confidence = 1.0
     row.override_reason = why
     db_session.flush()
+    _recontext(db_session, dataset, policy)
     regrade(db_session=db_session, dataset=dataset, policy=policy)
     audit_service.record(
         db_session,

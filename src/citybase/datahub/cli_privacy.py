@@ -86,6 +86,12 @@ def deidentify(
     policy: Annotated[Path, typer.Option("--policy", help="De-identification policy YAML")],
     into: Annotated[str, typer.Option("--into", help="Extract dataset (created if new)")],
     title: Annotated[str | None, typer.Option("--title")] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", help="Suppress records in classes smaller than k")
+    ] = None,
+    quasi: Annotated[
+        str, typer.Option("--quasi", help="Quasi-identifiers for --k, comma-separated")
+    ] = "",
 ) -> None:
     """Apply a de-identification policy to a dataset into a derived extract (with lineage)."""
     settings = load_settings()
@@ -100,6 +106,8 @@ def deidentify(
             into=into,
             policy=parsed,
             title=title,
+            k=k,
+            quasi_identifiers=[q.strip() for q in quasi.split(",") if q.strip()] or None,
         )
         console.print(
             f"[green]{into}[/] v{report.version.number}: {report.version.row_count:,} rows "

@@ -72,6 +72,8 @@ def build_privacy(ctx: DemoContext) -> None:
             into=EXTRACT,
             policy=DeidPolicy.parse(POLICY),
             title="常住人口结构（脱敏开放）",
+            k=5,
+            quasi_identifiers=QUASI,
         )
     ctx.progress.advance(task)
     with ctx.session() as s:

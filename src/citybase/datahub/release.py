@@ -25,6 +25,7 @@ load of a released dataset is re-checked with the last release's settings automa
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import asdict
 from pathlib import Path
@@ -124,8 +125,16 @@ def deidentify(
     into: str,
     policy: DeidPolicy,
     title: str | None = None,
+    k: int | None = None,
+    quasi_identifiers: list[str] | None = None,
+    max_suppression: float = 0.01,
 ) -> LoadReport:
-    """Apply ``policy`` to ``source``'s current version and load it as ``into``'s next one."""
+    """Apply ``policy`` to ``source``'s current version and load it as ``into``'s next one.
+
+    With ``k`` and ``quasi_identifiers``, records whose class over those columns (after the
+    policy) is smaller than ``k`` are suppressed — refused if that is more than
+    ``max_suppression`` of the rows (ARX's record suppression limit).
+    """
     src = catalog.get_dataset(
         db_session=db_session, name=source, viewer=actor, check=actor is not None
     )
@@ -171,6 +180,9 @@ def deidentify(
     staged = folder / f".deid-{secrets.token_hex(6)}.parquet"
     try:
         _write_deidentified(src_path, staged, policy, key=key, key_id=key_id)
+        suppressed = 0
+        if k is not None and quasi_identifiers:
+            suppressed = _suppress_small_classes(staged, quasi_identifiers, k, max_suppression)
         report = versions.load_version(
             db_session=db_session,
             data_dir=data_dir,
@@ -208,8 +220,15 @@ def deidentify(
             "policy": policy.fingerprint(),
             "key_id": key_id,
             "columns": {n: [o.op for o in ops] for n, ops in policy.columns.items()},
+            "k": k,
+            "quasi_identifiers": quasi_identifiers,
+            "suppressed_records": suppressed,
         },
     )
+    if suppressed:
+        report.warnings.append(
+            f"{suppressed:,} records in classes smaller than k = {k} were suppressed."
+        )
     return report
 
 
@@ -262,6 +281,50 @@ def _write_deidentified(
         dest.unlink(missing_ok=True)
         raise
     writer.close()
+
+
+def _suppress_small_classes(path: Path, qis: list[str], k: int, max_share: float) -> int:
+    """Drop records whose quasi-identifier class is smaller than ``k``, in place."""
+    import duckdb
+
+    from citybase.datahub.duck import quote_ident
+
+    names = pq.read_schema(path).names
+    unknown = [q for q in qis if q not in names]
+    if unknown:
+        raise ValidationFailed(
+            f"quasi_identifiers: '{unknown[0]}' is not a column of the extract; columns: "
+            f"{', '.join(names)}",
+            field="quasi_identifiers",
+        )
+    if k < 2:
+        raise ValidationFailed("k: must be 2 or more", field="k")
+    cols = ", ".join(quote_ident(q) for q in qis)
+    con = duckdb.connect()
+    try:
+        scan = f"read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')"
+        total, small = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE n < {int(k)}) FROM "  # noqa: S608
+            f"(SELECT count(*) OVER (PARTITION BY {cols}) AS n FROM {scan})"
+        ).fetchone() or (0, 0)
+        if total and small / total > max_share:
+            raise ValidationFailed(
+                f"k: reaching k = {k} over {', '.join(qis)} would suppress {small:,} of "
+                f"{total:,} records ({small / total:.1%}), more than the limit "
+                f"{max_share:.1%}: generalise those columns further",
+                field="k",
+            )
+        if small:
+            out = path.with_suffix(".k.parquet")
+            con.execute(
+                f"COPY (SELECT * EXCLUDE (__n) FROM (SELECT *, count(*) OVER "  # noqa: S608
+                f"(PARTITION BY {cols}) AS __n FROM {scan}) WHERE __n >= {int(k)}) "
+                f"TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            os.replace(out, path)
+        return int(small)
+    finally:
+        con.close()
 
 
 # --- the release gate -------------------------------------------------------------------------

@@ -67,6 +67,9 @@ class DeidentifyRequest(BaseModel):
     into: str = Field(min_length=1, max_length=100)
     policy: dict[str, Any] = Field(description="{'columns': {name: [operators…]}}")
     title: str | None = Field(None, max_length=200)
+    k: int | None = Field(None, ge=2, description="Suppress records in classes below k")
+    quasi_identifiers: list[str] = Field(default_factory=list)
+    max_suppression: float = Field(0.01, ge=0, le=0.2)
 
 
 class ReleaseRequest(BaseModel):
@@ -186,6 +189,9 @@ def deidentify(
         into=body.into,
         policy=DeidPolicy.parse(body.policy),
         title=body.title,
+        k=body.k,
+        quasi_identifiers=body.quasi_identifiers or None,
+        max_suppression=body.max_suppression,
     )
     db_session.commit()
     return report
