@@ -43,3 +43,9 @@ def test_shares_follow_the_catalog(client: TestClient, session: Session, steward
     live = _live(session)
     assert live["data_shareable_share"] == pytest.approx(50.0)
     assert live["open_datasets_share"] == pytest.approx(50.0)
+    assert live["data_graded_share"] == pytest.approx(0.0)  # nothing loaded, nothing graded
+    from tests.datahub.conftest import upload
+
+    rows = "站点,数量\n" + "".join(f"站点{i},{i}\n" for i in range(10))
+    assert upload(client, steward, "ind-b", rows.encode()).status_code == 201
+    assert _live(session)["data_graded_share"] == pytest.approx(25.0)

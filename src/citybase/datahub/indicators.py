@@ -27,7 +27,7 @@ def _indicator(indicator_id: str, part: int, whole: int, source: str, note: str)
 
 
 def live_indicators(*, db_session: Session) -> list[LiveIndicator]:
-    """Shares of datasets shareable and open, and of elements with one authority.
+    """Shares of datasets shareable, open and graded, and of elements with one authority.
 
     A share of nothing is not zero: with an empty catalog (or element registry) the
     corresponding indicators are not reported at all.
@@ -42,7 +42,11 @@ def live_indicators(*, db_session: Session) -> list[LiveIndicator]:
         shareable = count(
             Dataset.sharing_type.in_([SharingType.unconditional, SharingType.conditional])
         )
-        opened = count(Dataset.open_type.in_([OpenType.unconditional, OpenType.conditional]))
+        opened = count(
+            Dataset.open_type.in_([OpenType.unconditional, OpenType.conditional]),
+            Dataset.held_back.is_(False),
+        )
+        graded = count(Dataset.grade.is_not(None))
         out.append(
             _indicator(
                 "data_shareable_share",
@@ -58,7 +62,16 @@ def live_indicators(*, db_session: Session) -> list[LiveIndicator]:
                 opened,
                 total,
                 "datahub catalog: open type of every dataset",
-                f"{opened} of {total} datasets are 无条件开放 or 有条件开放",
+                f"{opened} of {total} datasets are 无条件开放 or 有条件开放 (and not held back)",
+            )
+        )
+        out.append(
+            _indicator(
+                "data_graded_share",
+                graded,
+                total,
+                "datahub classification: grade of every dataset (scanned on load)",
+                f"{graded} of {total} datasets are classified and graded",
             )
         )
     elements = db_session.scalar(select(func.count()).select_from(DataElement)) or 0
