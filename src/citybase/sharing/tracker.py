@@ -72,7 +72,11 @@ def tokens(values: pa.Array, settings: Settings) -> pa.Array:
 def token_of(id_number: str, settings: Settings) -> str:
     """The token of one ID number, after checking it is a valid number."""
     validate_id_number(id_number, field="id_number")
-    number = normalise_id_number(id_number)
+    return subject_token(normalise_id_number(id_number), settings)
+
+
+def subject_token(number: str, settings: Settings) -> str:
+    """The token of a number as stored in a dataset (no validity check: data is as it is)."""
     return str(tokens(pa.array([number]), settings)[0].as_py())
 
 
