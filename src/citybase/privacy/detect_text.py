@@ -6,9 +6,12 @@ number is not reported. Person names and addresses in running Chinese text are f
 dictionaries (surnames, GB/T 2260 division names) and context words (市民…, …先生, …反映),
 because a surname followed by one or two characters alone matches ordinary words.
 
-``find_spans_batch`` joins the texts with NUL and runs each pattern once over the whole
-batch, validating candidates in bulk (``is_valid_id_number_array``, ``is_valid_uscc_array``):
-the per-text cost is a few dictionary look-ups, not a dozen regex passes.
+``find_spans_batch`` works on the whole batch at once (``text_scan``): the texts are joined
+with NUL into one string and one NumPy array of code points. Numbers written as plain digit
+runs are found and validated with array operations; the full patterns run only over the few
+texts that write a number some other way. Address patterns start only near their anchors (a
+digit after a road word, 村/社区), and overlaps are resolved in Python only for the texts that
+have any. The result is exactly that of running every pattern over every text.
 
 ``redact`` replaces each span by a placeholder naming its type, such as 【手机号】, so a
 reader still understands the complaint; the labels come from the grading policy.
@@ -20,14 +23,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
-from typing import Any
+from itertools import pairwise
 
 import numpy as np
 
 from citybase.identifiers import is_valid_id_number_array, is_valid_uscc_array
 from citybase.privacy import text_patterns as tp
-from citybase.privacy.dictionaries import surnames
+from citybase.privacy import text_scan as ts
+from citybase.privacy import text_words as tw
 from citybase.privacy.policy import GradingPolicy, PiiType, load_policy
 
 #: When two candidate spans overlap, the one whose type comes first wins (then the longer).
@@ -36,7 +39,6 @@ _ORDER: tuple[PiiType, ...] = (
     "PASSPORT", "CN_PLATE", "IP_ADDRESS", "GPS_COORDINATE", "ADDRESS", "PERSON_NAME",
 )  # fmt: skip
 _PRIORITY: dict[PiiType, int] = {t: i for i, t in enumerate(_ORDER)}
-_SEPARATOR = "\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,89 +54,86 @@ class Span:
 
 
 _Candidate = tuple[int, int, PiiType]
-_SIMPLE: tuple[tuple[PiiType, re.Pattern[str], Callable[[str], bool] | None], ...] = (
-    ("CN_MOBILE", tp.MOBILE, None),
-    ("CN_LANDLINE", tp.LANDLINE, tp.valid_landline),
-    ("CN_PLATE", tp.PLATE, tp.valid_plate),
-)
-#: Patterns that can only match in a text containing one of their trigger characters: they
-#: run over the texts that have one, not over the whole batch.
-_TRIGGERED: tuple[tuple[PiiType, re.Pattern[str], Callable[[str], bool] | None, str], ...] = (
-    ("EMAIL", tp.EMAIL, None, "@"),
-    ("IP_ADDRESS", tp.IP_ADDRESS, tp.valid_ip, "."),
-    ("GPS_COORDINATE", tp.GPS, tp.valid_gps, "."),
-    ("PASSPORT", tp.PASSPORT, None, "EGDSP"),
-)
+_Check = Callable[[str], bool] | None
 
 
-def _bulk_validated(joined: str) -> list[_Candidate]:
-    """ID numbers and USCCs: collect every candidate, validate them in one vectorised call."""
+class _Collected:
+    """Candidate spans in ``joined`` coordinates: parallel arrays of start, end, priority."""
+
+    def __init__(self) -> None:
+        self.starts: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = []
+        self.kinds: list[np.ndarray] = []
+
+    def add(self, pii_type: PiiType, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.starts.append(np.asarray(starts, dtype=np.int64))
+        self.ends.append(np.asarray(ends, dtype=np.int64))
+        self.kinds.append(np.full(len(starts), _PRIORITY[pii_type], dtype=np.int64))
+
+    def add_list(self, found: list[_Candidate]) -> None:
+        for pii_type in {c[2] for c in found}:
+            chosen = [c for c in found if c[2] == pii_type]
+            self.add(pii_type, np.array([c[0] for c in chosen]), np.array([c[1] for c in chosen]))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sorted by start and end; of spans found twice (a name after 市民 and before 反映,
+        an ID number that also passes Luhn) only the one of the first type is kept, which
+        is what ``_resolve`` would keep anyway."""
+        empty = np.zeros(0, dtype=np.int64)
+        starts = np.concatenate([empty, *self.starts])
+        ends = np.concatenate([empty, *self.ends])
+        kinds = np.concatenate([empty, *self.kinds])
+        order = np.lexsort((kinds, ends, starts))
+        starts, ends, kinds = starts[order], ends[order], kinds[order]
+        first = np.ones(len(starts), dtype=np.bool_)
+        first[1:] = (starts[1:] != starts[:-1]) | (ends[1:] != ends[:-1])
+        return starts[first], ends[first], kinds[first]
+
+
+def _matches(
+    pattern: re.Pattern[str], joined: str, pii_type: PiiType, check: _Check
+) -> list[_Candidate]:
+    return [
+        (m.start(), m.end(), pii_type)
+        for m in pattern.finditer(joined)
+        if check is None or check(m.group())
+    ]
+
+
+def _numbers_by_regex(joined: str) -> list[_Candidate]:
+    """The number types by their full patterns, for texts ``text_scan`` calls irregular."""
     out: list[_Candidate] = []
-    bulk: tuple[tuple[PiiType, re.Pattern[str], Callable[[Any], Any]], ...] = (
+    bulk: tuple[tuple[PiiType, re.Pattern[str], Callable[[np.ndarray], np.ndarray]], ...] = (
         ("CN_ID_CARD", tp.ID_CARD, is_valid_id_number_array),
         ("CN_USCC", tp.USCC, is_valid_uscc_array),
         ("BANK_CARD", tp.BANK_CARD, tp.valid_bank_card_array),
     )
     for pii_type, pattern, check in bulk:
         found = [(m.start(), m.end(), m.group()) for m in pattern.finditer(joined)]
-        if not found:
-            continue
-        ok = check(np.array([f[2] for f in found], dtype=np.str_))
-        out.extend((s, e, pii_type) for (s, e, _), good in zip(found, ok, strict=True) if good)
+        if found:
+            ok = check(np.array([f[2] for f in found], dtype=np.str_))
+            out += [(s, e, pii_type) for (s, e, _), good in zip(found, ok, strict=True) if good]
+    out += _matches(tp.MOBILE, joined, "CN_MOBILE", None)
+    out += _matches(tp.LANDLINE, joined, "CN_LANDLINE", tp.valid_landline)
     return out
 
 
-def _simple(joined: str) -> list[_Candidate]:
-    out: list[_Candidate] = []
-    for pii_type, pattern, check in _SIMPLE:
-        for m in pattern.finditer(joined):
-            if check is None or check(m.group()):
-                out.append((m.start(), m.end(), pii_type))
-    return out
-
-
-def _addresses(joined: str) -> list[_Candidate]:
-    out: list[_Candidate] = []
-    for m in tp.ADDRESS.finditer(joined):
-        out.append((m.start() + tp.trim_address_start(m.group()), m.end(), "ADDRESS"))
-    for m in tp.RURAL_ADDRESS.finditer(joined):
-        if tp.valid_rural(m.group(1)):
-            out.append((m.start() + tp.trim_address_start(m.group()), m.end(), "ADDRESS"))
-    return out
-
-
-def _names(joined: str) -> list[_Candidate]:
-    names = surnames()
-    before, after = tp.name_patterns()
-    out: list[_Candidate] = []
-    for m in before.finditer(joined):
-        cand, start = m.group(1), m.start(1)
-        s = names.starts(cand)
-        if s == 0:
-            continue
-        rest = joined[start + s : start + s + 2]
-        if len(cand) == s:
-            if rest.startswith(tp.HONORIFICS):
-                out.append((start, start + s, "PERSON_NAME"))
-            continue
-        length = min(len(cand), s + 2)
-        out.append((start, start + length, "PERSON_NAME"))
-    for m in after.finditer(joined):
-        end = m.start()
-        start = end
-        while start > end - 4 and start > 0 and tp.is_name_char(joined[start - 1]):
-            start -= 1
-        if start == end:
-            continue
-        cand = joined[start:end]
-        honorific = joined.startswith(tp.HONORIFICS, end)
-        for length in range(min(len(cand), 4), 0, -1):
-            piece = cand[-length:]
-            s = names.starts(piece)
-            if s and (length == s + 1 or length == s + 2 or (honorific and length == s)):
-                out.append((end - length, end, "PERSON_NAME"))
-                break
-    return out
+def _in_texts(
+    batch: ts.Batch, texts: np.ndarray, scan: Callable[[str], list[_Candidate]]
+) -> list[_Candidate]:
+    """Run ``scan`` over the chosen texts only (joined with NUL), in ``batch`` coordinates."""
+    if len(texts) == 0:
+        return []
+    starts, ends = batch.starts[texts], batch.ends[texts]
+    pieces = [batch.joined[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    local = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum((ends - starts)[:-1] + 1, out=local[1:])
+    found = scan(ts.SEPARATOR.join(pieces))
+    if not found:
+        return []
+    at = np.array([f[0] for f in found], dtype=np.int64)
+    shift = (starts - local)[np.searchsorted(local, at, side="right") - 1].tolist()
+    return [(s + d, e + d, t) for (s, e, t), d in zip(found, shift, strict=True)]
 
 
 def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -155,37 +154,52 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     return taken
 
 
-def _triggered(texts: list[str], starts: list[int]) -> list[_Candidate]:
-    out: list[_Candidate] = []
-    for pii_type, pattern, check, trigger in _TRIGGERED:
-        chosen = [i for i, t in enumerate(texts) if any(c in t for c in trigger)]
-        if not chosen:
-            continue
-        joined = _SEPARATOR.join(texts[i] for i in chosen)
-        local = [0, *accumulate(len(texts[i]) + 1 for i in chosen)][:-1]
-        for m in pattern.finditer(joined):
-            if check is None or check(m.group()):
-                k = bisect_right(local, m.start()) - 1
-                shift = starts[chosen[k]] - local[k]
-                out.append((m.start() + shift, m.end() + shift, pii_type))
-    return out
+def _collect(batch: ts.Batch) -> _Collected:
+    collected = _Collected()
+    irregular = ts.irregular_texts(batch)
+    for pii_type, plain in ts.plain_numbers(batch, irregular).items():
+        collected.add(pii_type, plain.starts, plain.ends)
+    found = _in_texts(batch, np.flatnonzero(irregular), _numbers_by_regex)
+    found += _matches(tp.PLATE, batch.joined, "CN_PLATE", tp.valid_plate)
+    found += _matches(tp.PASSPORT, batch.joined, "PASSPORT", None)
+    found += _in_texts(batch, batch.texts_with("@"), lambda j: _matches(tp.EMAIL, j, "EMAIL", None))
+    found += _in_texts(
+        batch,
+        batch.texts_with("."),
+        lambda j: (
+            _matches(tp.IP_ADDRESS, j, "IP_ADDRESS", tp.valid_ip)
+            + _matches(tp.GPS, j, "GPS_COORDINATE", tp.valid_gps)
+        ),
+    )
+    collected.add_list(found)
+    address_starts, address_ends = tw.addresses(batch)
+    collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
+    collected.add("PERSON_NAME", *tw.person_names(batch))
+    return collected
 
 
 def find_spans_batch(texts: Sequence[str]) -> list[list[Span]]:
     """Spans for many texts at once; same result as ``find_spans`` on each, much faster."""
-    cleaned = [t.replace(_SEPARATOR, " ") for t in texts]
-    if not cleaned:
+    if not texts:
         return []
-    starts = [0, *accumulate(len(t) + 1 for t in cleaned)][:-1]
-    joined = _SEPARATOR.join(cleaned)
-    candidates = _bulk_validated(joined) + _simple(joined) + _addresses(joined) + _names(joined)
-    per_text: list[list[_Candidate]] = [[] for _ in cleaned]
-    for cand in candidates + _triggered(cleaned, starts):
-        per_text[bisect_right(starts, cand[0]) - 1].append(cand)
-    result: list[list[Span]] = []
-    for base, found in zip(starts, per_text, strict=True):
-        spans = _resolve(found) if len(found) > 1 else found
-        result.append([Span(start - base, end - base, pii_type) for start, end, pii_type in spans])
+    batch = ts.make_batch(texts)
+    starts, ends, kinds = _collect(batch).arrays()
+    owner = batch.text_of(starts)
+    # Sorted by start, a span overlaps an earlier one iff it starts before the furthest end
+    # so far (spans never cross the NUL between texts, so no reset per text is needed).
+    reach = np.maximum.accumulate(ends)
+    overlapping = np.zeros(len(starts), dtype=np.bool_)
+    overlapping[1:] = starts[1:] < reach[:-1]
+    tangled = np.unique(owner[overlapping])
+    base = batch.starts[owner]
+    names = np.array(_ORDER, dtype=object)[kinds].tolist()
+    spans = list(map(Span, (starts - base).tolist(), (ends - base).tolist(), names))
+    bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
+    result = [spans[a:b] for a, b in pairwise(bounds)]
+    for text in tangled.tolist():
+        own = result[text]
+        resolved = _resolve([(s.start, s.end, s.type) for s in own])
+        result[text] = [Span(s, e, t) for s, e, t in resolved]
     return result
 
 

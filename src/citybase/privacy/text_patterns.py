@@ -13,9 +13,9 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from citybase.identifiers import PROVINCE_ABBREVIATIONS, is_valid_landline, is_valid_plate
+from citybase.identifiers import PROVINCE_ABBREVIATIONS, is_valid_landline
 from citybase.identifiers.luhn import luhn_valid
-from citybase.privacy.column_checks import luhn_array
+from citybase.privacy.column_checks import PLATE_RE, luhn_array
 from citybase.privacy.dictionaries import DIVISION_SUFFIXES, divisions, text_context
 
 #: Characters that never belong to a place or person name in running text: pronouns,
@@ -57,15 +57,22 @@ def is_name_char(char: str) -> bool:
 
 _UNITS = r"(?:\d{1,5}(?:号楼|号院|号|弄|栋|幢|座|楼))+(?:\d{1,3}单元)?(?:\d{1,5}室)?"
 
-ID_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])")
+# Look-behinds come after the first character (\d(?<![…]\d) rather than (?<![…])\d): a
+# pattern that starts with a character class lets ``re`` skip ahead to that class instead
+# of trying the whole pattern at every position. The matches are the same.
+ID_CARD = re.compile(r"\d(?<![0-9A-Za-z]\d)(?:\d{16}[0-9Xx]|\d{14})(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9+])(?:(?:\+|00)86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9])")
 LANDLINE = re.compile(
     r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[- ]?[2-9]\d{6,7}(?:转\d{1,6})?(?![0-9])"
 )
-BANK_CARD = re.compile(r"(?<![0-9])(?:\d{16,19}|\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9])")
-USCC = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Z])")
+BANK_CARD = re.compile(
+    r"\d(?<![0-9]\d)(?:\d{15,18}|\d{3}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9])"
+)
+USCC = re.compile(
+    r"[0-9A-HJ-NP-RTUWXY](?<![0-9A-Z].)[0-9A-HJ-NP-RTUWXY]\d{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Z])"
+)
 PLATE = re.compile(
-    rf"(?<![A-Z0-9])[{PROVINCE_ABBREVIATIONS}][A-HJ-NP-Z][·• ]?[A-HJ-NP-Z0-9]{{4,6}}"
+    rf"[{PROVINCE_ABBREVIATIONS}](?<![A-Z0-9].)[A-HJ-NP-Z][·• ]?[A-HJ-NP-Z0-9]{{4,6}}"
     r"[学挂警领港澳]?(?![A-Z0-9])"
 )
 EMAIL = re.compile(
@@ -73,7 +80,7 @@ EMAIL = re.compile(
 )
 IP_ADDRESS = re.compile(r"(?<![0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9.])")
 GPS = re.compile(r"(?<![0-9.])-?\d{1,3}\.\d{4,}[ ]*[,，、/][ ]*-?\d{1,3}\.\d{4,}(?![0-9.])")
-PASSPORT = re.compile(r"(?<![A-Z0-9])(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|[GDSP][0-9]{8})(?![A-Z0-9])")
+PASSPORT = re.compile(r"[EGDSP](?<![A-Z0-9].)(?:(?<=E)[A-HJ-NP-Z][0-9]{7}|[0-9]{8})(?![A-Z0-9])")
 ADDRESS = re.compile(
     rf"{PLACE_CHAR}{{2,30}}?(?:大道|大街|路|街|巷|弄|道|胡同|里|小区|花园|家园|公寓|大厦|新村|苑|广场)"
     rf"{_UNITS}"
@@ -83,6 +90,12 @@ RURAL_ADDRESS = re.compile(
     rf"({PLACE_CHAR}{{1,20}}?{_TOWNSHIP_SUFFIX})({PLACE_CHAR}{{1,8}}?(?:村|社区))"
     rf"(?:{PLACE_CHAR}{{1,4}}?组|\d{{1,3}}组)?(?:\d{{1,4}}号)?"
 )
+#: Anchors for the address patterns: every ADDRESS match has a digit right after the last
+#: character of its road/compound word, at most ``ADDRESS_REACH`` characters after the match
+#: starts; every RURAL_ADDRESS match has 村 or 社区 at most ``RURAL_REACH`` after its start.
+ADDRESS_WORD_ENDS = "道街路巷弄同里区园寓厦村苑场"
+ADDRESS_REACH = 32
+RURAL_REACH = 30
 _DIVISION_TOKEN = re.compile(rf"{PLACE_CHAR}{{1,10}}?(?:{'|'.join(DIVISION_SUFFIXES)})")
 
 
@@ -120,10 +133,13 @@ def valid_gps(text: str) -> bool:
 
 
 _PLATE_SEPARATORS = str.maketrans("", "", "·• ")
+#: The GA 36 formats as one pattern (the same ones ``identifiers.is_valid_plate`` tries one by
+#: one); a candidate from ``PLATE`` is already upper-case ASCII, so no folding is needed.
+_PLATE_SHAPE = re.compile(PLATE_RE)
 
 
 def valid_plate(text: str) -> bool:
-    return is_valid_plate(text.translate(_PLATE_SEPARATORS))
+    return _PLATE_SHAPE.match(text.translate(_PLATE_SEPARATORS)) is not None
 
 
 def valid_landline(text: str) -> bool:
