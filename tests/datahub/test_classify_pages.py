@@ -43,6 +43,9 @@ def test_steward_sees_grades_corrects_a_column_and_reads_a_release_report(
     html = page.text
     assert 'data-testid="pii-id_number"' in html and "CN_ID_CARD" in html
     assert "一般-4级" in html and "分类分级" in html
+    # how each personal column would reach another department under a grant
+    assert re.search(r'data-testid="shared-id_number">pseudonymise', html)
+    assert re.search(r'data-testid="shared-mobile">mask', html)
     token = _csrf(html)
     r = client.post(
         "/datahub/datasets/dhq-people/classify",

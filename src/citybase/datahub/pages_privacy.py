@@ -30,14 +30,34 @@ def classification_context(db_session: Any, user: Any, dataset: Dataset) -> dict
     if not access.is_staff(user):
         return {"classification": None}
     policy = classify.grading_policy(None)
+    report = classification_of(db_session, dataset)
     return {
-        "classification": classification_of(db_session, dataset),
+        "classification": report,
+        "sharing_treatment": _sharing_treatment(report),
         "pii_types": [(t, policy.label(t)) for t in PII_TYPES],
         "releases": [
             release.release_read(r)
             for r in release.releases_of(db_session=db_session, dataset=dataset)[:10]
         ],
     }
+
+
+def _sharing_treatment(report: Any) -> dict[str, str]:
+    """How each column reaches another department under a grant (unless approved in clear).
+
+    The sharing plug-in owns that rule; without it installed the column stays empty.
+    """
+    try:
+        from citybase.sharing.deid import ColumnClass, operators_for
+    except ImportError:  # pragma: no cover - sharing is a plug-in
+        return {}
+    out: dict[str, str] = {}
+    for c in report.columns:
+        ops = operators_for(ColumnClass(name=c.name, type=c.type, pii_type=c.pii_type))
+        out[c.name] = ", ".join(
+            o["op"] + "".join(f" {k}={v}" for k, v in o.items() if k != "op") for o in ops
+        )
+    return out
 
 
 @router.post("/datahub/datasets/{name}/classify")

@@ -37,6 +37,9 @@ class ColumnClassification(BaseModel):
     confidence: float | None
     hit_ratio: float | None
     source: str | None = Field(description="detected, steward, or null (no PII)")
+    detected_type: str | None = Field(
+        None, description="What the last scan found, even where not acted on (a place)"
+    )
     reason: str = ""
 
 
@@ -115,6 +118,7 @@ def classification_of(db_session: Any, dataset: Any) -> Classification:
                 confidence=c.pii_confidence,
                 hit_ratio=c.pii_hit_ratio,
                 source=c.pii_source,
+                detected_type=c.detected_type,
                 reason=c.override_reason,
             )
             for c in cols
