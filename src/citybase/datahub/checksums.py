@@ -175,7 +175,7 @@ def _luhn(v: str) -> str:
 #: Rows per Arrow batch of the numpy check: memory stays flat for any file size.
 BATCH_ROWS = 1 << 16
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
-_CHECK_VALUES = np.array([(12 - s) % 11 for s in range(11)], dtype=np.int32)
+_CHECK_VALUES = np.array([(12 - s) % 11 for s in range(11)], dtype=np.uint8)
 
 
 def gb11643_failures(
@@ -228,23 +228,21 @@ def _gb11643_plain(
         rows = np.flatnonzero(lengths == width)
         if rows.size == 0:
             continue
-        starts = offsets[rows]
-        d = [data[starts + k].astype(np.int32) - 48 for k in range(width)]
-        shape = np.ones(rows.size, dtype=np.bool_)
-        for digit in d[:17]:
-            shape &= (digit >= 0) & (digit <= 9)
+        d = _digit_rows(data, offsets, rows, width)
+        shape = (d[: min(width, 17)] <= 9).all(axis=0)
         if width == 18:
             last = d[17]
-            shape &= ((last >= 0) & (last <= 9)) | (last == ord("X") - 48) | (last == ord("x") - 48)
-            total = sum(d[k] * w for k, w in enumerate(ID_WEIGHTS))
-            check = np.where((last == ord("X") - 48) | (last == ord("x") - 48), 10, last)
-            ok = _CHECK_VALUES[total % 11] == check
-            year = _number(d[6:10])
-            month, day = _number(d[10:12]), _number(d[12:14])
+            is_x = (last == ord("X") - 48) | (last == ord("x") - 48)
+            shape &= (last <= 9) | is_x
+            # At most 9 * 90 for digits (non-digit rows may wrap: their verdict is unused).
+            total = np.zeros(rows.size, dtype=np.int16)
+            for k, weight in enumerate(ID_WEIGHTS):
+                total += d[k] * np.int16(weight)
+            ok = _CHECK_VALUES[total % 11] == np.where(is_x, 10, last)
+            year, month, day = _number(d[6:10]), _number(d[10:12]), _number(d[12:14])
         else:
             ok = np.ones(rows.size, dtype=np.bool_)
-            year = 1900 + _number(d[6:8])
-            month, day = _number(d[8:10]), _number(d[10:12])
+            year, month, day = 1900 + _number(d[6:8]), _number(d[8:10]), _number(d[10:12])
         area = np.where(shape, _number(d[:6]), 0)
         ok &= shape & _known_areas()[area] & _real_date(year, month, day, today_ymd)
         plain[rows] = shape
@@ -252,10 +250,27 @@ def _gb11643_plain(
     return plain, good
 
 
-def _number(digits: list[npt.NDArray[np.int32]]) -> npt.NDArray[np.int32]:
-    out = digits[0].copy()
+def _digit_rows(
+    data: npt.NDArray[np.uint8],
+    offsets: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.intp],
+    width: int,
+) -> npt.NDArray[np.uint8]:
+    """(width, len(rows)) byte values minus ``'0'``: a digit is 0-9, anything else is > 9
+    (uint8 wraps). Position-major, so each position is one contiguous vector."""
+    if rows.size == len(offsets) - 1 and offsets[-1] - offsets[0] == width * rows.size:
+        block = data[offsets[0] : offsets[-1]].reshape(rows.size, width).T
+    else:
+        starts = offsets[rows]
+        block = np.stack([data[starts + k] for k in range(width)])
+    return np.ascontiguousarray(block) - np.uint8(48)
+
+
+def _number(digits: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
+    out: npt.NDArray[np.int32] = digits[0].astype(np.int32)
     for digit in digits[1:]:
-        out = out * 10 + digit
+        out *= 10
+        out += digit
     return out
 
 
