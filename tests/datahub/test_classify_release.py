@@ -190,6 +190,13 @@ def test_raw_release_is_blocked_and_a_deidentified_extract_passes(
     assert "dhp-raw" not in client.get("/api/3/action/package_list").json()["result"]
     rows = client.get("/api/datahub/datasets/dhp-raw-open/rows?limit=5")  # anonymous
     assert rows.status_code == 200 and len(rows.json()["rows"]) == 5
+    # the open catalogue links the release back to its source and policy
+    pkg = client.get("/api/3/action/package_show?id=dhp-raw-open").json()["result"]
+    extras = {e["key"]: e["value"] for e in pkg["extras"]}
+    assert extras["derived_from"] == "dhp-raw"
+    assert extras["deidentification_policy"] == rel["policy_fingerprint"]
+    ttl = client.get("/catalog.ttl").text
+    assert "prov:wasDerivedFrom" in ttl and "/dataset/dhp-raw>" in ttl
 
 
 def test_fine_quasi_identifiers_block_the_release_with_k(

@@ -18,8 +18,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from citybase.datahub import service as datahub_service
+from citybase.datahub.classify import PERSONAL_TYPES
 from citybase.datahub.enums import OpenType
-from citybase.datahub.models import Dataset, DatasetColumn, DatasetVersion
+from citybase.datahub.models import Dataset, DatasetColumn, DatasetVersion, Release
 from citybase.datahub.themes import Licence, Theme
 from citybase.identity.models import Department, User
 from citybase.opendata.views import (
@@ -135,6 +136,25 @@ def _current_versions(db_session: Session, ids: Sequence[int]) -> dict[int, Data
     return out
 
 
+def released_sources(
+    db_session: Session, datasets: Sequence[Dataset]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Source name and policy fingerprint of each dataset's passing release, if any."""
+    out: dict[int, tuple[str | None, str | None]] = {}
+    for ds in datasets:
+        if ds.released_version is None:
+            continue
+        rec = db_session.scalar(
+            select(Release)
+            .where(Release.dataset_id == ds.id, Release.passed.is_(True))
+            .order_by(Release.id.desc())
+            .limit(1)
+        )
+        if rec is not None:
+            out[ds.id] = (rec.source.name if rec.source else None, rec.policy_fingerprint or None)
+    return out
+
+
 def personal_dataset_ids(db_session: Session, ids: Sequence[int]) -> set[int]:
     """Which of ``ids`` have a present column classified as personal data (``pii_type``)."""
     if not ids:
@@ -148,7 +168,7 @@ def personal_dataset_ids(db_session: Session, ids: Sequence[int]) -> set[int]:
                 .where(
                     DatasetColumn.dataset_id.in_(chunk),
                     DatasetColumn.present.is_(True),
-                    DatasetColumn.pii_type.is_not(None),
+                    DatasetColumn.pii_type.in_(PERSONAL_TYPES),
                 )
                 .distinct()
             )
@@ -193,6 +213,7 @@ def dataset_views(
     ids = [d.id for d in items]
     current = _current_versions(db_session, ids)
     personal = personal_dataset_ids(db_session, ids)
+    released = released_sources(db_session, items)
     vocab = Vocabularies.load(settings)
     out: list[DatasetView] = []
     for ds in items:
@@ -233,6 +254,8 @@ def dataset_views(
                 contact_name=ds.contact_name,
                 contact_email=ds.contact_email,
                 resources=resources,
+                derived_from=released.get(ds.id, (None, None))[0],
+                deid_policy=released.get(ds.id, (None, None))[1],
             )
         )
     return out

@@ -106,6 +106,10 @@ def package_dict(view: DatasetView) -> dict[str, Any]:
         "spatial": view.spatial or "",
         "personal_data": "true" if view.personal_data else "false",
     }
+    if view.derived_from:
+        extras["derived_from"] = view.derived_from
+    if view.deid_policy:
+        extras["deidentification_policy"] = view.deid_policy
     current = next((r for r in view.resources if r.is_current), None)
     return {
         "id": view.id,

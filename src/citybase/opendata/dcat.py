@@ -24,6 +24,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
 EU_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
@@ -46,6 +47,7 @@ CONTEXT: dict[str, str] = {
     "locn": str(LOCN),
     "adms": str(ADMS),
     "spdx": str(SPDX),
+    "prov": str(PROV),
     "xsd": str(XSD),
 }
 
@@ -179,6 +181,15 @@ def _dataset(graph: Graph, base_url: str, view: DatasetView) -> URIRef:
         graph.add((contact, VCARD.hasEmail, URIRef(f"mailto:{view.contact_email}")))
     for res in view.resources:
         graph.add((node, DCAT.distribution, _distribution(graph, base_url, view, res)))
+    if view.derived_from:
+        # A de-identified release: where it comes from and how (the policy's fingerprint).
+        source = URIRef(f"{base_url}/dataset/{view.derived_from}")
+        graph.add((node, DCTERMS.source, source))
+        graph.add((node, PROV.wasDerivedFrom, source))
+    if view.deid_policy:
+        graph.add(
+            (node, ADMS.versionNotes, Literal(f"de-identification policy {view.deid_policy}"))
+        )
     return node
 
 

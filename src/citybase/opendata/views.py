@@ -85,6 +85,10 @@ class DatasetView:
     contact_name: str = ""
     contact_email: str = ""
     resources: tuple[ResourceView, ...] = field(default_factory=tuple)
+    # For a de-identified release: the source dataset's name and the policy's fingerprint
+    # (the release report holds the full policy text).
+    derived_from: str | None = None
+    deid_policy: str | None = None
 
     @property
     def formats(self) -> list[str]:
