@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,3 +58,25 @@ def auth_headers(session: Session, user: User, days: int = 1) -> dict[str, str]:
     token, _ = identity_service.issue_token(db_session=session, user=user, name="test", days=days)
     session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def browser_login(
+    client: TestClient, session: Session, role: Role, department: str | None = None
+) -> User:
+    """Sign a new user in through the login form: the client then carries the session cookie."""
+    user = make_user(session, role=role, department_code=department)
+    r = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "next": "/"},
+        headers={"Accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return user
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

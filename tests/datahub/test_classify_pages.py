@@ -10,26 +10,9 @@ from sqlalchemy.orm import Session
 from citybase.identity.enums import Role
 from tests.datahub.conftest import Actor, create, upload
 from tests.datahub.test_classify_release import people_csv
-from tests.factories import PASSWORD, make_user
+from tests.factories import browser_login, csrf_of
 
 HTML = {"Accept": "text/html"}
-
-
-def _login_steward(client: TestClient, session: Session) -> None:
-    user = make_user(session, role=Role.data_steward, department_code="DHA")
-    r = client.post(
-        "/login",
-        data={"username": user.username, "password": PASSWORD, "next": "/"},
-        headers=HTML,
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def test_steward_sees_grades_corrects_a_column_and_reads_a_release_report(
@@ -37,7 +20,7 @@ def test_steward_sees_grades_corrects_a_column_and_reads_a_release_report(
 ) -> None:
     create(client, steward, "dhq-people")
     assert upload(client, steward, "dhq-people", people_csv(300)).status_code == 201
-    _login_steward(client, session)
+    browser_login(client, session, Role.data_steward, "DHA")
     page = client.get("/datahub/datasets/dhq-people", headers=HTML)
     assert page.status_code == 200
     html = page.text
@@ -46,7 +29,7 @@ def test_steward_sees_grades_corrects_a_column_and_reads_a_release_report(
     # how each personal column would reach another department under a grant
     assert re.search(r'data-testid="shared-id_number">pseudonymise', html)
     assert re.search(r'data-testid="shared-mobile">mask', html)
-    token = _csrf(html)
+    token = csrf_of(html)
     r = client.post(
         "/datahub/datasets/dhq-people/classify",
         data={

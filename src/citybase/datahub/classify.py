@@ -242,6 +242,11 @@ def override_column(
     db_session.flush()
     _recontext(db_session, dataset, policy)
     regrade(db_session=db_session, dataset=dataset, policy=policy)
+    from citybase.datahub import catalog
+    from citybase.datahub.release import refresh_held_back
+
+    refresh_held_back(db_session=db_session, dataset=dataset)
+    catalog.reindex(db_session=db_session, dataset=dataset)
     audit_service.record(
         db_session,
         actor=actor,

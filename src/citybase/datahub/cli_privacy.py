@@ -53,7 +53,6 @@ def classify_column(
             reason=reason,
             policy=classify.grading_policy(settings),
         )
-        release.refresh_held_back(db_session=s, dataset=ds)
         console.print(f"{name}.{column}: {row.pii_type or '—'} ({row.grade}); dataset {ds.grade}")
 
 

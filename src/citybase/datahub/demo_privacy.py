@@ -59,8 +59,6 @@ def build_privacy(ctx: DemoContext) -> None:
             reason="法定代表人姓名依《企业信息公示暂行条例》属应当公示的登记信息，不按个人信息处理。",
             policy=policy,
         )
-        release.refresh_held_back(db_session=s, dataset=licences)
-        catalog.reindex(db_session=s, dataset=licences)
     ctx.progress.advance(task)
     with ctx.session() as s:
         release.deidentify(

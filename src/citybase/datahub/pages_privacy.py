@@ -80,8 +80,6 @@ def classify_column(
         reason=reason,
         policy=classify.grading_policy(request.app.state.settings),
     )
-    release.refresh_held_back(db_session=db_session, dataset=ds)
-    catalog.reindex(db_session=db_session, dataset=ds)
     db_session.commit()
     return RedirectResponse(f"/datahub/datasets/{name}#classification", status_code=303)
 

@@ -155,8 +155,6 @@ def override_column(
         reason=body.reason,
         policy=classify.grading_policy(request.app.state.settings),
     )
-    release.refresh_held_back(db_session=db_session, dataset=ds)
-    catalog.reindex(db_session=db_session, dataset=ds)
     db_session.commit()
     return classification_of(db_session, ds)
 
