@@ -136,6 +136,27 @@ def _in_texts(
     return [(s + d, e + d, t) for (s, e, t), d in zip(found, shift, strict=True)]
 
 
+def _plates_and_passports(batch: ts.Batch) -> list[_Candidate]:
+    """Plates start with a province then a capital, passports with E/G/D/S/P: both patterns
+    are tried only there. Their look-behinds refuse a letter or digit before the match and
+    every character inside one is a letter or digit, so matches never overlap and
+    trying each start on its own finds what ``finditer`` finds."""
+    joined, codes = batch.joined, batch.codes
+    capitals = np.flatnonzero(batch.has(ts.UPPER))
+    before = capitals[capitals > 0] - 1
+    out: list[_Candidate] = []
+    for start in before[(batch.classes[before] & ts.PROVINCE) != 0].tolist():
+        m = tp.PLATE.match(joined, start)
+        if m is not None and tp.valid_plate(m.group()):
+            out.append((start, m.end(), "CN_PLATE"))
+    passport = capitals[np.isin(codes[capitals], [ord(c) for c in "EGDSP"])]
+    for start in passport.tolist():
+        m = tp.PASSPORT.match(joined, start)
+        if m is not None:
+            out.append((start, m.end(), "PASSPORT"))
+    return out
+
+
 def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     """Keep non-overlapping spans: by priority of type, then longer, then earlier."""
     ranked = sorted(candidates, key=lambda c: (_PRIORITY[c[2]], c[0] - c[1], c[0]))
@@ -160,8 +181,7 @@ def _collect(batch: ts.Batch) -> _Collected:
     for pii_type, plain in ts.plain_numbers(batch, irregular).items():
         collected.add(pii_type, plain.starts, plain.ends)
     found = _in_texts(batch, np.flatnonzero(irregular), _numbers_by_regex)
-    found += _matches(tp.PLATE, batch.joined, "CN_PLATE", tp.valid_plate)
-    found += _matches(tp.PASSPORT, batch.joined, "PASSPORT", None)
+    found += _plates_and_passports(batch)
     found += _in_texts(batch, batch.texts_with("@"), lambda j: _matches(tp.EMAIL, j, "EMAIL", None))
     found += _in_texts(
         batch,

@@ -19,7 +19,11 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from citybase.identifiers import is_valid_id_number_array, is_valid_uscc_array
+from citybase.identifiers import (
+    PROVINCE_ABBREVIATIONS,
+    is_valid_id_number_array,
+    is_valid_uscc_array,
+)
 from citybase.privacy import text_patterns as tp
 from citybase.privacy.policy import PiiType
 
@@ -30,6 +34,13 @@ SEPARATOR = "\x00"
 _ZERO, _NINE = ord("0"), ord("9")
 
 
+# Character classes, one bit each, looked up once per batch (``Batch.classes``).
+DIGIT, UPPER, LOWER, OTHER_DIGIT, SPECIAL, SPACE_DASH = 1, 2, 4, 8, 16, 32
+PLACE, NAME, ROAD_END, PROVINCE = 64, 128, 256, 512
+"""PLACE: CJK but not a stop character; NAME: may be in a person's name; ROAD_END: last
+character of an address road word; PROVINCE: a plate's province abbreviation."""
+
+
 @cache
 def _decimal_table() -> Mask:
     """``table[c]``: is code point ``c`` a Unicode decimal digit (what ``\\d`` matches)."""
@@ -38,27 +49,47 @@ def _decimal_table() -> Mask:
     return table
 
 
-def decimal_digits(codes: Codes) -> Mask:
-    """Which code points ``\\d`` matches (any Unicode decimal digit).
+@cache
+def _class_table() -> npt.NDArray[np.uint16]:
+    table = np.zeros(0x10000, dtype=np.uint16)
 
-    Only code points outside ASCII and outside the CJK block are looked up in the table:
-    there are few of them in Chinese text, and a gather over every character is slow.
-    """
-    out = (codes >= _ZERO) & (codes <= _NINE)
-    other = np.flatnonzero((codes >= 0x80) & ((codes < 0x4E00) | (codes > 0x9FFF)))
-    out[other] = _decimal_table()[codes[other]]
-    return out
+    def mark(bit: int, chars: str) -> None:
+        table[[ord(c) for c in chars]] |= bit
+
+    mark(DIGIT, "0123456789")
+    mark(UPPER, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    mark(LOWER, "abcdefghijklmnopqrstuvwxyz")
+    decimal = np.flatnonzero(_decimal_table()[:0x10000])
+    table[decimal[decimal >= 0x80]] |= OTHER_DIGIT
+    mark(SPECIAL, "+()转")
+    mark(SPACE_DASH, " -")
+    table[0x4E00:0xA000] |= PLACE | NAME
+    table[[ord(c) for c in tp.STOP_CHARS]] &= ~np.uint16(PLACE)
+    table[[ord(c) for c in tp.NOT_IN_NAMES]] &= ~np.uint16(NAME)
+    mark(ROAD_END, tp.ADDRESS_WORD_ENDS)
+    mark(PROVINCE, PROVINCE_ABBREVIATIONS)
+    return table
+
+
+def decimal_digits(codes: Codes) -> Mask:
+    """Which code points ``\\d`` matches (any Unicode decimal digit)."""
+    return np.asarray(_decimal_table()[codes])
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Texts joined with NUL (no pattern matches across it) and their code points."""
+    """Texts joined with NUL (no pattern matches across it), code points and classes."""
 
     joined: str
     codes: Codes
+    classes: npt.NDArray[np.uint16]
     starts: Positions
     """Offset of each text in ``joined``; ``ends`` is where each text stops."""
     ends: Positions
+
+    def has(self, bits: int) -> Mask:
+        """Which characters of ``joined`` are in any of the classes ``bits``."""
+        return np.asarray((self.classes & bits) != 0)
 
     def text_of(self, positions: Positions) -> Positions:
         """Index of the text holding each position of ``joined``."""
@@ -71,6 +102,14 @@ class Batch:
             hit |= self.codes == ord(char)
         return np.unique(self.text_of(np.flatnonzero(hit)))
 
+    def run_start(self, bits: int, positions: Positions, reach: int) -> Positions:
+        """For positions inside a run of characters of class ``bits``: where the run starts,
+        looking back at most ``reach`` characters (only a few are ever needed)."""
+        back = positions[:, None] - np.arange(1, reach + 1, dtype=np.int64)
+        inside = (back >= 0) & ((self.classes[np.maximum(back, 0)] & bits) != 0)
+        inside = np.concatenate([inside, np.zeros((len(positions), 1), dtype=np.bool_)], axis=1)
+        return np.asarray(positions - np.argmin(inside, axis=1))
+
 
 def make_batch(texts: Sequence[str]) -> Batch:
     joined = SEPARATOR.join(texts)
@@ -80,7 +119,10 @@ def make_batch(texts: Sequence[str]) -> Batch:
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype="<u4")
-    return Batch(joined=joined, codes=codes, starts=starts, ends=starts + lengths)
+    classes = _class_table()[np.minimum(codes, 0xFFFF)]
+    astral = np.flatnonzero(codes > 0xFFFF)  # outside the table: only digits matter there
+    classes[astral] = np.where(decimal_digits(codes[astral]), OTHER_DIGIT, 0)
+    return Batch(joined=joined, codes=codes, classes=classes, starts=starts, ends=starts + lengths)
 
 
 def runs(mask: Mask) -> tuple[Positions, Positions]:
@@ -90,28 +132,6 @@ def runs(mask: Mask) -> tuple[Positions, Positions]:
     last = mask.copy()
     last[:-1] &= ~mask[1:]
     return np.flatnonzero(first), np.flatnonzero(last) + 1
-
-
-def run_start_at(mask: Mask, positions: Positions) -> Positions:
-    """Where the run of True in ``mask`` that holds each position starts (positions in runs)."""
-    outside = np.concatenate(([-1], np.flatnonzero(~mask)))
-    return np.asarray(outside[np.searchsorted(outside, positions, side="right") - 1] + 1)
-
-
-@cache
-def bmp_table(chars: str, *, cjk_except: bool = False) -> Mask:
-    """Lookup over the Basic Multilingual Plane: ``chars``, or (``cjk_except``) every CJK
-    ideograph U+4E00–U+9FFF except ``chars``. Index it with ``np.minimum(codes, 0xFFFF)``."""
-    table = np.zeros(0x10000, dtype=np.bool_)
-    if cjk_except:
-        table[0x4E00:0xA000] = True
-    table[[ord(c) for c in chars if ord(c) < 0x10000]] = not cjk_except
-    return table
-
-
-def lookup(table: Mask, codes: Codes) -> Mask:
-    """``table`` from ``bmp_table`` applied to code points (anything above the BMP: False)."""
-    return np.asarray(table[np.minimum(codes, 0xFFFF)] & (codes < 0x10000))
 
 
 def strings(codes: Codes, starts: Positions, ends: Positions) -> npt.NDArray[np.str_]:
@@ -125,16 +145,17 @@ def strings(codes: Codes, starts: Positions, ends: Positions) -> npt.NDArray[np.
     return np.ascontiguousarray(chars, dtype="<u4").view(f"<U{width}").reshape(-1)
 
 
+def _all(batch: Batch, starts: Positions, width: int, bits: int) -> Mask:
+    """Whether the ``width`` characters from each start are all of class ``bits``."""
+    index = np.minimum(starts[:, None] + np.arange(width, dtype=np.int64), len(batch.codes) - 1)
+    return np.asarray(((batch.classes[index] & bits) != 0).all(axis=1))
+
+
 def irregular_texts(batch: Batch) -> Mask:
     """Texts where a number may be written with separators, a prefix or non-ASCII digits."""
-    codes = batch.codes
-    decimal = decimal_digits(codes)
-    ascii_digit = (codes >= _ZERO) & (codes <= _NINE)
-    flagged = decimal & ~ascii_digit
-    for char in "+()转":
-        flagged |= codes == ord(char)
-    separator = (codes == ord(" ")) | (codes == ord("-"))
-    flagged[1:-1] |= ascii_digit[:-2] & separator[1:-1] & decimal[2:]
+    flagged = batch.has(OTHER_DIGIT | SPECIAL)
+    digit, decimal = batch.has(DIGIT), batch.has(DIGIT | OTHER_DIGIT)
+    flagged[1:-1] |= digit[:-2] & batch.has(SPACE_DASH)[1:-1] & decimal[2:]
     out = np.zeros(len(batch.starts), dtype=np.bool_)
     out[batch.text_of(np.flatnonzero(flagged))] = True
     return out
@@ -176,36 +197,32 @@ def plain_numbers(batch: Batch, skip: Mask) -> dict[PiiType, Found]:
     pattern's look-arounds refuse a neighbour of those classes.
     """
     codes = batch.codes
-    digit = (codes >= _ZERO) & (codes <= _NINE)
-    capital = (codes >= ord("A")) & (codes <= ord("Z"))
-    lower = (codes >= ord("a")) & (codes <= ord("z"))
-    counted = np.zeros(len(codes) + 1, dtype=np.int32)
-    np.cumsum(digit, out=counted[1:])
 
     def keep(starts: Positions, ends: Positions, good: Mask) -> Found:
         chosen = good & ~skip[batch.text_of(starts)] if len(starts) else good
         return Found(starts[chosen], ends[chosen])
 
     out: dict[PiiType, Found] = {}
-    s, e = runs(digit | capital | lower)
+    s, e = runs(batch.has(DIGIT | UPPER | LOWER))
     size = e - s
+    s, e = s[(size == 15) | (size == 18)], e[(size == 15) | (size == 18)]
     last = _at(codes, e - 1)
-    shaped = ((size == 15) & (counted[e] - counted[s] == 15)) | (
-        (size == 18)
-        & (counted[np.minimum(s + 17, len(codes))] - counted[s] == 17)
-        & (((last >= _ZERO) & (last <= _NINE)) | (last == ord("X")) | (last == ord("x")))
+    shaped = np.where(
+        e - s == 15,
+        _all(batch, s, 15, DIGIT),
+        _all(batch, s, 17, DIGIT)
+        & (((last >= _ZERO) & (last <= _NINE)) | (last == ord("X")) | (last == ord("x"))),
     )
     s, e = s[shaped], e[shaped]
     out["CN_ID_CARD"] = keep(s, e, _validated(is_valid_id_number_array, codes, s, e))
 
-    s, e = runs(digit | capital)
-    shaped = e - s == 18
-    s, e = s[shaped], e[shaped]
-    shaped = counted[s + 8] - counted[s + 2] == 6
+    s, e = runs(batch.has(DIGIT | UPPER))
+    s, e = s[e - s == 18], e[e - s == 18]
+    shaped = _all(batch, s + 2, 6, DIGIT)
     s, e = s[shaped], e[shaped]
     out["CN_USCC"] = keep(s, e, _validated(is_valid_uscc_array, codes, s, e))
 
-    s, e = runs(digit)
+    s, e = runs(batch.has(DIGIT))
     size = e - s
     bank = (size >= 16) & (size <= 19)
     out["BANK_CARD"] = keep(

@@ -42,10 +42,15 @@ def _is_pair(codes: ts.Codes, positions: Positions, words: frozenset[str]) -> ts
     return np.asarray(np.isin(_pairs(codes, positions), _pair_codes(words)) & inside)
 
 
+@cache
+def _single_surnames() -> Positions:
+    return np.array(sorted(ord(c) for c in surnames().single), dtype=np.int64)
+
+
 def _surname_length(codes: ts.Codes, positions: Positions, room: Positions) -> Positions:
     """``Surnames.starts`` at each position, for a candidate of ``room`` characters."""
     names = surnames()
-    single = ts.lookup(ts.bmp_table("".join(sorted(names.single))), codes[positions])
+    single = np.isin(codes[positions], _single_surnames())
     double = _is_pair(codes, positions, names.compound) & (room >= 2)
     return np.where(double, 2, np.where(single, 1, 0))
 
@@ -67,9 +72,8 @@ def person_names(batch: ts.Batch) -> tuple[Positions, Positions]:
 
     end = np.array([m.start() for m in after.finditer(joined)], dtype=np.int64)
     end = end[end > 0]
-    name_char = ts.lookup(ts.bmp_table(tp.NOT_IN_NAMES, cjk_except=True), codes)
-    end = end[name_char[end - 1]]
-    room = end - np.maximum(end - 4, ts.run_start_at(name_char, end - 1))
+    end = end[(batch.classes[end - 1] & ts.NAME) != 0]
+    room = end - batch.run_start(ts.NAME, end - 1, 3)
     honorific = _is_pair(codes, end, honorifics)
     chosen = np.zeros(len(end), dtype=np.int64)
     for length in (1, 2, 3, 4):  # the longest piece that fits wins, as in the loop it mirrors
@@ -112,10 +116,9 @@ def _anchored(
 def addresses(batch: ts.Batch) -> tuple[list[int], list[int]]:
     """Start and end of every address (street-numbered, or township + village)."""
     codes = batch.codes
-    place = ts.lookup(ts.bmp_table(tp.STOP_CHARS, cjk_except=True), codes)
-    word_end = np.flatnonzero(ts.lookup(ts.bmp_table(tp.ADDRESS_WORD_ENDS), codes[:-1]))
-    anchors = word_end[ts.decimal_digits(codes[word_end + 1])] + 1
-    bounds = np.maximum(anchors - tp.ADDRESS_REACH, ts.run_start_at(place, anchors - 1))
+    road_end = np.flatnonzero(batch.has(ts.ROAD_END)[:-1])
+    anchors = road_end[ts.decimal_digits(codes[road_end + 1])] + 1
+    bounds = np.maximum(anchors - tp.ADDRESS_REACH, batch.run_start(ts.PLACE, anchors - 1, 31))
     starts: list[int] = []
     ends: list[int] = []
     for m in _anchored(batch, tp.ADDRESS, anchors, bounds):
@@ -124,7 +127,7 @@ def addresses(batch: ts.Batch) -> tuple[list[int], list[int]]:
     village = codes == ord("村")
     village[:-1] |= (codes[:-1] == ord("社")) & (codes[1:] == ord("区"))
     anchors = np.flatnonzero(village)
-    bounds = np.maximum(anchors - tp.RURAL_REACH, ts.run_start_at(place, anchors))
+    bounds = np.maximum(anchors - tp.RURAL_REACH, batch.run_start(ts.PLACE, anchors, 30))
     for m in _anchored(batch, tp.RURAL_ADDRESS, anchors, bounds):
         if tp.valid_rural(m.group(1)):
             starts.append(m.start() + tp.trim_address_start(m.group()))
