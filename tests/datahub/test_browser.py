@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from citybase.datahub.demo import demo_catalog
+from citybase.datahub.demo_privacy import EXTRACT
 from citybase.demo.accounts import DEMO_PASSWORD
 from tests.web.conftest import LiveServer, login
 
@@ -17,16 +18,18 @@ pytestmark = pytest.mark.browser
 def test_catalog_is_browsable_and_searchable(page: Any, demo_server: LiveServer) -> None:
     login(page, demo_server, "rsj_steward", DEMO_PASSWORD)
     page.goto(demo_server.url + "/datahub")
-    assert page.locator("[data-testid=hit]").count() == len(demo_catalog()["datasets"])
+    published = len(demo_catalog()["datasets"]) + 1  # + the de-identified extract
+    assert page.locator("[data-testid=hit]").count() == published
     page.fill("[data-testid=search-box]", "人口")
     page.press("[data-testid=search-box]", "Enter")
     page.wait_for_load_state("networkidle")
     names = page.eval_on_selector_all("[data-testid=hit]", "els => els.map(e => e.dataset.name)")
-    assert names[0] in ("gaj-residents", "zsj-grid-population") and "gaj-residents" in names
+    assert names[0] in ("gaj-residents", EXTRACT, "zsj-grid-population")
+    assert "gaj-residents" in names
     page.click("[data-facet=department][data-value=GAJ]")
     page.wait_for_load_state("networkidle")
     names = page.eval_on_selector_all("[data-testid=hit]", "els => els.map(e => e.dataset.name)")
-    assert names == ["gaj-residents"]
+    assert sorted(names) == ["gaj-residents", EXTRACT]
     page.click("[data-name=gaj-residents] h2 a")
     page.wait_for_load_state("networkidle")
     assert "人口基础信息库" in page.inner_text("[data-testid=dataset-title]")
@@ -74,3 +77,24 @@ def test_consistency_and_high_frequency_reports(page: Any, demo_server: LiveServ
     page.goto(demo_server.url + "/datahub/usage")
     first = page.locator("[data-testid=element-usage] tbody tr").first
     assert first.get_attribute("data-element") == "citizen_id"
+
+
+def test_steward_sees_the_registry_graded_and_its_release_reports(
+    page: Any, demo_server: LiveServer
+) -> None:
+    login(page, demo_server, "gaj_steward", DEMO_PASSWORD)
+    page.goto(demo_server.url + "/datahub/datasets/gaj-residents#classification")
+    assert page.inner_text("[data-testid=dataset-grade]") == "重要"
+    assert "CN_ID_CARD" in page.inner_text("[data-testid=pii-id_number]")
+    assert "PERSON_NAME" in page.inner_text("[data-testid=pii-name]")
+    assert "pseudonymise" in page.inner_text("[data-testid=shared-id_number]")
+    assert page.locator("[data-testid=steward-grade]").count() == 1
+    page.click("[data-testid=releases] a")  # the raw registry's attempt: blocked
+    page.wait_for_load_state("networkidle")
+    assert "未通过" in page.inner_text("[data-testid=verdict]")
+    assert "id_number" in page.inner_text("[data-testid=reasons]")
+    page.goto(demo_server.url + f"/datahub/datasets/{EXTRACT}#release")
+    page.click("[data-testid=releases] a")
+    page.wait_for_load_state("networkidle")
+    assert "通过" in page.inner_text("[data-testid=verdict]")
+    assert int(page.inner_text("[data-testid=k]")) >= 5
