@@ -1,7 +1,7 @@
 """``citybase datahub scan`` and ``redact-text``: PII detection from the command line.
 
-The lead mounts this Typer app under the root command; until then run it as
-``python -m citybase.privacy.cli scan PATH`` or ``… redact-text < complaints.jsonl``.
+The data hub registers these two commands under ``citybase datahub`` (see
+``datahub.cli_privacy``); ``python -m citybase.privacy.cli`` runs them without the platform.
 """
 
 from __future__ import annotations
