@@ -331,23 +331,33 @@ def _samples(
 def _duplicates(
     con: duckdb.DuckDBPyConnection, path: Path, column: str, limit: int
 ) -> tuple[int, int, list[dict[str, Any]]]:
-    """(rows sharing a value, duplicated values, sample rows) with one grouping pass."""
+    """(rows sharing a value, duplicated values, sample rows) with one grouping pass.
+
+    The first ``limit`` failing rows belong to the ``limit`` duplicated values that occur
+    first. When each of those occurs exactly twice, their first and last rows are all of
+    their rows, so the samples need no second scan (the usual case: a person registered
+    twice); otherwise the rows holding those values are fetched.
+    """
     q = quote_ident(column)
     row = fetch_one(
         con,
-        f"SELECT coalesce(sum(n), 0), count(*), min_by(v, first, {max(int(limit), 1)}) FROM "
-        f"(SELECT {q} AS v, count(*) AS n, min({_ROW}) AS first "
+        f"SELECT coalesce(sum(n), 0), count(*), "
+        f"min_by({{'v': v, 'n': n, 'first': first, 'last': last}}, first, {max(int(limit), 1)}) "
+        f"FROM (SELECT {q} AS v, count(*) AS n, min({_ROW}) AS first, max({_ROW}) AS last "
         f"FROM {parquet_scan(path, row_numbers=True)} WHERE {q} IS NOT NULL GROUP BY {q} "
         f"HAVING count(*) > 1)",
     )
     assert row is not None
-    failed, groups, values = int(row[0]), int(row[1]), list(row[2] or [])
+    failed, groups, earliest = int(row[0]), int(row[1]), list(row[2] or [])
     if not failed or limit <= 0:
         return failed, groups, []
+    if all(g["n"] == 2 for g in earliest):
+        pairs = sorted((int(g[at]), g["v"]) for g in earliest for at in ("first", "last"))
+        return failed, groups, [{"row": n + 1, column: v} for n, v in pairs[:limit]]
     rows = con.execute(
         f"SELECT {_ROW} + 1, {q} FROM {parquet_scan(path, row_numbers=True)} "
         f"WHERE list_contains($v, {q}) ORDER BY {_ROW} LIMIT {int(limit)}",
-        {"v": values},
+        {"v": [g["v"] for g in earliest]},
     ).fetchall()
     return failed, groups, [{"row": int(n), column: v} for n, v in rows]
 
