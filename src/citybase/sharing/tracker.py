@@ -34,7 +34,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
-from citybase.datahub.duck import connect, sql_string
+from citybase.datahub.duck import sql_string, thread_connection
 from citybase.datahub.scope import RowsReadEvent
 from citybase.errors import NotFound, PermissionDenied, ValidationFailed
 from citybase.identifiers.idcard import normalise_id_number, validate_id_number
@@ -53,6 +53,8 @@ TRACKER_KEY_ID = "tracker1"
 DB_SUBJECTS = 2_000
 TOKEN_HEX = 32  # 128 bits: no collision among the country's 1.4 billion numbers
 LEDGER_DIR = Path("sharing") / "ledger"
+#: Small row groups: a look-up reads one group per file (~150 kB), found by its min/max.
+LEDGER_ROW_GROUP = 8_192
 LOOKUP_ROLES = frozenset({Role.officer.value, Role.platform_admin.value})
 
 
@@ -125,7 +127,7 @@ def _write_ledger(event: RowsReadEvent, ref: str, found: pa.Array) -> str:
     )
     table = pa.table({"token": ordered, "ref": refs})
     tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp, compression="zstd", row_group_size=65_536)
+    pq.write_table(table, tmp, compression="zstd", row_group_size=LEDGER_ROW_GROUP)
     tmp.replace(path)
     return relative.as_posix()
 
@@ -134,15 +136,15 @@ def _ledger_refs(data_dir: Path, token: str) -> list[str]:
     folder = data_dir / LEDGER_DIR
     if not folder.is_dir() or next(folder.rglob("*.parquet"), None) is None:
         return []
-    con = connect()
-    try:
-        rows = con.execute(
+    rows = (
+        thread_connection()
+        .execute(
             "SELECT DISTINCT ref FROM read_parquet("
             f"{sql_string(str(folder / '**' / '*.parquet'))}) WHERE token = $token",
             {"token": token},
-        ).fetchall()
-    finally:
-        con.close()
+        )
+        .fetchall()
+    )
     return [str(r[0]) for r in rows]
 
 
