@@ -19,9 +19,11 @@ reader still understands the complaint; the labels come from the grading policy.
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -213,14 +215,31 @@ def find_spans_batch(texts: Sequence[str]) -> list[list[Span]]:
     tangled = np.unique(owner[overlapping])
     base = batch.starts[owner]
     names = np.array(_ORDER, dtype=object)[kinds].tolist()
-    spans = list(map(Span, (starts - base).tolist(), (ends - base).tolist(), names))
-    bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
-    result = [spans[a:b] for a, b in pairwise(bounds)]
-    for text in tangled.tolist():
-        own = result[text]
-        resolved = _resolve([(s.start, s.end, s.type) for s in own])
-        result[text] = [Span(s, e, t) for s, e, t in resolved]
+    with _no_cyclic_gc():
+        spans = list(map(Span, (starts - base).tolist(), (ends - base).tolist(), names))
+        bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
+        result = [spans[a:b] for a, b in pairwise(bounds)]
+        for text in tangled.tolist():
+            own = result[text]
+            resolved = _resolve([(s.start, s.end, s.type) for s in own])
+            result[text] = [Span(s, e, t) for s, e, t in resolved]
     return result
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while hundreds of thousands of spans are built.
+
+    Spans and their lists hold no cycles, yet each few hundred allocations trigger a
+    collection that walks the young objects again; pausing it halves the build time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def find_spans(text: str) -> list[Span]:

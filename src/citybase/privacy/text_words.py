@@ -113,23 +113,73 @@ def _anchored(
     return out
 
 
+@cache
+def _road_words() -> tuple[Positions, Positions]:
+    """Code points of the one-character road words, pair codes of the two-character ones."""
+    one = np.array(sorted(ord(w) for w in tp.ROAD_WORDS if len(w) == 1), dtype=np.int64)
+    return one, _pair_codes(frozenset(w for w in tp.ROAD_WORDS if len(w) == 2))
+
+
+def _street_addresses(batch: ts.Batch) -> tuple[list[int], list[int]]:
+    """``tp.ADDRESS.finditer`` without trying it at every character.
+
+    A match is PLACE{2,30}? + road word + numbered units, and the units start with a digit,
+    so the road word ends right before an anchor digit ``a`` and the lazy body stops at the
+    first road word that ends there: at ``a-2`` when a two-character word such as 大道 ends
+    there, else at ``a-1``. The leftmost start is then the furthest place character back,
+    at most 30 before that word. Only the units are matched by regex, from the anchor.
+    """
+    codes, joined = batch.codes, batch.joined
+    road_end = np.flatnonzero(batch.has(ts.ROAD_END)[:-1])
+    anchors = road_end[ts.decimal_digits(codes[road_end + 1])] + 1
+    anchors = anchors[anchors >= 3]
+    run = batch.run_start(ts.PLACE, anchors - 1, 31)
+    one, two = _road_words()
+    p2 = np.maximum(run, anchors - 32)
+    ok2 = np.isin(_pairs(codes, anchors - 2), two) & (anchors - 2 - p2 >= 2)
+    p1 = np.maximum(run, anchors - 31)
+    ok1 = np.isin(codes[anchors - 1], one) & (anchors - 1 - p1 >= 2)
+    chosen = ok1 | ok2
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    units = tp.UNITS.match
+    for a, q2, good2, q1, good1 in zip(
+        anchors[chosen].tolist(),
+        p2[chosen].tolist(),
+        ok2[chosen].tolist(),
+        p1[chosen].tolist(),
+        ok1[chosen].tolist(),
+        strict=True,
+    ):
+        if a < pos:
+            continue
+        if pos > q1 or pos > q2:  # the previous match ends inside this run: start after it
+            good2 = good2 and a - 2 - max(q2, pos) >= 2
+            good1 = good1 and a - 1 - max(q1, pos) >= 2
+            q2, q1 = max(q2, pos), max(q1, pos)
+        if not (good1 or good2):
+            continue
+        m = units(joined, a)
+        if m is None:
+            continue
+        start = q2 if good2 else q1
+        starts.append(start + tp.trim_address_body(joined[start:a]))
+        ends.append(m.end())
+        pos = m.end()
+    return starts, ends
+
+
 def addresses(batch: ts.Batch) -> tuple[list[int], list[int]]:
     """Start and end of every address (street-numbered, or township + village)."""
     codes = batch.codes
-    road_end = np.flatnonzero(batch.has(ts.ROAD_END)[:-1])
-    anchors = road_end[ts.decimal_digits(codes[road_end + 1])] + 1
-    bounds = np.maximum(anchors - tp.ADDRESS_REACH, batch.run_start(ts.PLACE, anchors - 1, 31))
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _anchored(batch, tp.ADDRESS, anchors, bounds):
-        starts.append(m.start() + tp.trim_address_start(m.group()))
-        ends.append(m.end())
+    starts, ends = _street_addresses(batch)
     village = codes == ord("村")
     village[:-1] |= (codes[:-1] == ord("社")) & (codes[1:] == ord("区"))
     anchors = np.flatnonzero(village)
     bounds = np.maximum(anchors - tp.RURAL_REACH, batch.run_start(ts.PLACE, anchors, 30))
     for m in _anchored(batch, tp.RURAL_ADDRESS, anchors, bounds):
         if tp.valid_rural(m.group(1)):
-            starts.append(m.start() + tp.trim_address_start(m.group()))
+            starts.append(m.start() + tp.trim_address_body(m.group()))
             ends.append(m.end())
     return starts, ends
