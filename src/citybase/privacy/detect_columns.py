@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from citybase.errors import ValidationFailed
+from citybase.privacy.column_bytes import CHECKS as BYTE_CHECKS
+from citybase.privacy.column_bytes import AsciiColumn, ascii_column
 from citybase.privacy.column_checks import check_type
 from citybase.privacy.dictionaries import column_hints
 from citybase.privacy.policy import (
@@ -148,24 +150,57 @@ def _coordinates(values: pa.Array) -> np.ndarray:
 
 
 def _hit_ratios(
-    values: pa.Array, arrow_type: pa.DataType, types: tuple[PiiType, ...]
+    values: pa.Array,
+    arrow_type: pa.DataType,
+    types: tuple[PiiType, ...],
+    plain: AsciiColumn | None = None,
 ) -> dict[PiiType, float]:
     if len(values) == 0 or not types:
         return {}
     if types == ("GPS_COORDINATE",) and not pa.types.is_string(arrow_type):
         return {"GPS_COORDINATE": float(_coordinates(values).mean())}
-    raw = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    text = values if pa.types.is_string(arrow_type) else pc.cast(values, pa.string())
+    plain = plain or ascii_column(text)
+    if plain is not None:  # normalising would only upper-case: check the bytes directly
+        return _plain_hit_ratios(text, plain, types)
+    raw = pc.utf8_trim_whitespace(text)
     compact = pc.replace_substring_regex(raw, r"[\s\-·•()（）]", "")
     upper = pc.utf8_upper(compact)
     lengths = np.asarray(pc.utf8_length(compact), dtype=np.int64)
     return {t: float(check_type(t, compact, upper, raw, lengths).mean()) for t in types}
 
 
+def _plain_hit_ratios(
+    text: pa.Array, plain: AsciiColumn, types: tuple[PiiType, ...]
+) -> dict[PiiType, float]:
+    upper: pa.Array | None = None
+    ratios: dict[PiiType, float] = {}
+    for pii_type in types:
+        check = BYTE_CHECKS.get(pii_type)
+        if check is not None:
+            ratios[pii_type] = float(check(plain).mean())
+            continue
+        upper = pc.utf8_upper(text) if upper is None else upper
+        ratios[pii_type] = float(check_type(pii_type, text, upper, text, plain.lengths).mean())
+    return ratios
+
+
+def _non_empty(values: pa.Array) -> tuple[pa.Array, AsciiColumn | None]:
+    """String values without the empty and blank ones (no copy when there are none), and
+    their bytes when they are plain ASCII."""
+    plain = ascii_column(values)
+    if plain is not None and plain.lengths.all():
+        return values, plain
+    values = values.filter(pc.not_equal(pc.utf8_trim_whitespace(values), ""))
+    return values, ascii_column(values)
+
+
 def _scan_column(name: str, column: pa.ChunkedArray, policy: GradingPolicy) -> ColumnResult:
     values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     values = values.drop_null()
+    plain: AsciiColumn | None = None
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        values = values.filter(pc.not_equal(pc.utf8_trim_whitespace(values), ""))
+        values, plain = _non_empty(values)
     hints = _hinted(name)
     types = _candidates(values.type, hints)
     if len(values) > PROBE_ROWS and len(types) > 1:
@@ -174,7 +209,7 @@ def _scan_column(name: str, column: pa.ChunkedArray, policy: GradingPolicy) -> C
         top = max(probed.values(), default=0.0)
         # Only types that could still win are checked on every value.
         types = tuple(t for t, r in probed.items() if r > 0 and r >= top - PROBE_MARGIN)
-    ratios = _hit_ratios(values, values.type, types)
+    ratios = _hit_ratios(values, values.type, types, plain)
     if "PERSON_NAME" in ratios and len(values):
         distinct = pc.count_distinct(values).as_py() / len(values)
         if distinct < MIN_DISTINCT_SHARE_FOR_NAMES:
