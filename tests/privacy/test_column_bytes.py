@@ -57,7 +57,8 @@ _ASCII = "0123456789XxABCDEFGHJKLMNPQRTUWYIOSVZ+a"
 def _general(pii_type: str, values: list[str]) -> list[bool]:
     arr = pa.array(values, pa.string())
     lengths = np.asarray(pc.utf8_length(arr), dtype=np.int64)
-    return check_type(pii_type, arr, pc.utf8_upper(arr), arr, lengths).tolist()  # type: ignore[arg-type]
+    mask = check_type(pii_type, arr, pc.utf8_upper(arr), arr, lengths)  # type: ignore[arg-type]
+    return [bool(x) for x in mask]
 
 
 def _plain(values: list[str]) -> cb.AsciiColumn:
