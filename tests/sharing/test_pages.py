@@ -107,3 +107,18 @@ def test_citizen_page_and_module(
     assert gaj.user.department.name_zh in page.text
     assert 'data-testid="lookup-form"' not in page.text  # citizens do not look others up
     assert client.get("/sharing", headers=HTML, follow_redirects=False).status_code == 303
+
+
+def test_pages_speak_both_languages(
+    client: TestClient, residents: str, zsj: Actor, gaj: Actor
+) -> None:
+    _login(client, zsj.user)
+    for lang, title, hint in (
+        ("zh-CN", "数据共享", "申请的字段"),
+        ("en", "Data sharing", "Columns requested"),
+    ):
+        index = client.get(f"/sharing?lang={lang}", headers=HTML)
+        assert index.status_code == 200 and title in index.text
+        form = client.get(f"/sharing/requests/new?dataset={residents}&lang={lang}", headers=HTML)
+        assert form.status_code == 200 and hint in form.text
+        assert "sharing." not in form.text.replace("/sharing", "")  # no untranslated key

@@ -110,6 +110,14 @@ def test_row_filter_is_anded_with_the_callers(
         headers=zsj.headers,
     ).json()
     assert len(download) == 2 and WANG not in json.dumps(download)
+    nothing = client.get(
+        f"/api/datahub/datasets/{residents}/download",
+        params={"filter": "区:eq:西山区"},
+        headers=zsj.headers,
+    )
+    assert nothing.status_code == 200
+    assert nothing.content.decode("utf-8-sig").splitlines()[0].startswith("公民身份号码,姓名")
+    assert len(nothing.content.decode("utf-8-sig").splitlines()) == 1
 
 
 def test_ids_are_pseudonymised_and_join_across_datasets(

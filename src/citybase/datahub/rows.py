@@ -143,6 +143,10 @@ class RowsResult:
     next_cursor: str | None
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 @dataclass
 class _Opened:
     dataset: Dataset
@@ -278,7 +282,7 @@ def read_rows(
     engine_query = query.model_copy(update={"columns": [*wanted, *hidden]}) if hidden else query
     page = engine_read_rows(versions.version_path(data_dir, opened.version), engine_query)
     subject_values = scopes.unique_subjects(
-        [pa.array([r.get(c) for r in page.rows], pa.string()) for c in opened.subjects]
+        [pa.array([_text(r.get(c)) for r in page.rows], pa.string()) for c in opened.subjects]
     )
     if hidden:
         page.columns = [c for c in page.columns if c.name not in hidden]
