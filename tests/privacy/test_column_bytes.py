@@ -25,6 +25,8 @@ from citybase.identifiers import (
 )
 from citybase.privacy import column_bytes as cb
 from citybase.privacy.column_checks import check_type
+from citybase.privacy.detect_columns import _hit_ratios
+from citybase.privacy.policy import PII_TYPES
 
 _TODAY = date(2024, 6, 30)
 
@@ -61,8 +63,8 @@ def _general(pii_type: str, values: list[str]) -> list[bool]:
     return [bool(x) for x in mask]
 
 
-def _plain(values: list[str]) -> cb.AsciiColumn:
-    column = cb.ascii_column(pa.array(values, pa.string()))
+def _plain(values: list[str]) -> cb.PlainColumn:
+    column = cb.plain_column(pa.array(values, pa.string()))
     assert column is not None
     return column
 
@@ -112,17 +114,52 @@ def test_bank_cards_and_mobiles_equal_the_general_checks(seed: int) -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [["139 1234 5678"], ["139-1234-5678"], ["(025)1234"], ["张三"], [" 1"], ["a\tb"]],
+    [
+        ["139 1234 5678"],
+        ["139-1234-5678"],
+        ["(025)1234"],
+        [" 1"],
+        ["a\tb"],
+        ["苏A·12345"],
+        ["王•小明"],
+        ["１３９"],
+        ["张\u3000三"],
+        ["José"],
+        ["（025）"],
+        ["ⓐ"],
+    ],
 )
 def test_values_that_need_normalising_take_the_general_path(values: list[str]) -> None:
-    assert cb.ascii_column(pa.array(values, pa.string())) is None
+    assert cb.plain_column(pa.array(values, pa.string())) is None
 
 
 def test_plain_columns_are_upper_cased_and_sliced_arrays_are_read_at_their_offset() -> None:
     arr = pa.array(["skip", "32010119661226372x", "abc"], pa.string()).slice(1)
-    plain = cb.ascii_column(arr)
+    plain = cb.plain_column(arr)
     assert plain is not None
     assert plain.lengths.tolist() == [18, 3]
     rows, matrix = plain.matrix(18)
     assert rows.tolist() == [0] and bytes(matrix[:, 0]) == b"32010119661226372X"
-    assert cb.ascii_column(pa.array(["a", None], pa.string())) is None
+    assert cb.plain_column(pa.array(["a", None], pa.string())) is None
+
+
+def _general_ratios(values: list[str]) -> dict[str, float]:
+    """Hit ratios through the normalising path, as ``detect_columns`` computes them."""
+    raw = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+    compact = pc.replace_substring_regex(raw, r"[\s\-·•()（）]", "")
+    lengths = np.asarray(pc.utf8_length(compact), dtype=np.int64)
+    upper = pc.utf8_upper(compact)
+    return {t: float(check_type(t, compact, upper, raw, lengths).mean()) for t in PII_TYPES}
+
+
+def test_plain_columns_with_chinese_give_the_same_ratios_as_the_general_path() -> None:
+    values = [
+        "苏AD43445", "京A12345", "粤Z1234港", "苏a1234学", "张三", "欧阳娜娜", "13912345678",
+        "示范市东城区南门街道五洲巷41号", "江宁区淳化街道青龙村", "wang@example.com",
+        "192.168.1.1", "E12345678", "02583123456", "32010119661226372x", "使123456",
+    ]  # fmt: skip
+    arr = pa.array(values, pa.string())
+    plain = cb.plain_column(arr)
+    assert plain is not None and plain.has_lower
+    assert plain.chars.tolist() == [len(v) for v in values]
+    assert _hit_ratios(arr, arr.type, PII_TYPES) == _general_ratios(values)

@@ -37,13 +37,25 @@ def _byte_table(chars: bytes) -> Mask:
     return table
 
 
+#: Lead bytes of the multi-byte characters a plain column may hold: U+3000–U+9FFF (CJK
+#: punctuation, kana, ideographs), all three bytes long and without letter case. Anything
+#: else outside ASCII (Latin letters with case, full-width forms, U+2022 •, U+00B7 ·,
+#: Unicode spaces) sends the column down the general path.
+_PLAIN_LEADS = _byte_table(bytes(range(0xE3, 0xEA)))
+_IDEOGRAPHIC_SPACE = (0xE3, 0x80)  # U+3000-U+303F starts E3 80: holds the ideographic space
+
+
 @dataclass(frozen=True, slots=True)
-class AsciiColumn:
-    """Upper-cased bytes of a column of plain ASCII values, with where each value starts."""
+class PlainColumn:
+    """Upper-cased UTF-8 bytes of a column that normalising would only upper-case."""
 
     data: Bytes
     offsets: npt.NDArray[np.int64]
     lengths: npt.NDArray[np.int64]
+    """Bytes per value; ``chars`` counts characters (they differ only for CJK)."""
+    chars: npt.NDArray[np.int64]
+    has_lower: bool
+    """Whether any ASCII letter was lower case (``data`` is upper-cased already)."""
 
     def matrix(self, width: int) -> tuple[npt.NDArray[np.int64], Bytes]:
         """Rows whose value has ``width`` bytes, and those values as a (width, rows) array:
@@ -55,31 +67,48 @@ class AsciiColumn:
         return rows, self.data[index]
 
 
-def ascii_column(values: pa.Array) -> AsciiColumn | None:
-    """The column as bytes when no value has whitespace, dashes, brackets or non-ASCII
-    characters (so the general path's normalisation would only upper-case it), else None."""
-    if values.null_count or not (
-        pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
-    ):
-        return None
+def _buffers(values: pa.Array) -> tuple[Bytes, npt.NDArray[np.int64]]:
     kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
     _, offset_buffer, data_buffer = values.buffers()
     offsets = np.frombuffer(offset_buffer, dtype=kind)[
         values.offset : values.offset + len(values) + 1
-    ]
-    offsets = offsets.astype(np.int64)
+    ].astype(np.int64)
     if data_buffer is None or len(values) == 0:
-        data = np.zeros(0, dtype=np.uint8)
-    else:
-        data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    if len(data) and (int(data.min()) <= 0x20 or int(data.max()) >= 0x7F):
+        return np.zeros(0, dtype=np.uint8), offsets - offsets[0]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data, offsets - offsets[0]
+
+
+def plain_column(values: pa.Array) -> PlainColumn | None:
+    """The column's bytes when trimming and removing separators (whitespace, dashes,
+    brackets, dots) would change nothing and upper-casing only touches ASCII; else None."""
+    if values.null_count or not (
+        pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+    ):
+        return None
+    data, offsets = _buffers(values)
+    lengths = np.diff(offsets)
+    chars = lengths
+    if len(data) == 0:
+        return PlainColumn(data, offsets, lengths, chars, has_lower=False)
+    if int(data.min()) <= 0x20 or (data == 0x7F).any():
         return None
     if (data == ord("-")).any() or (data == ord("(")).any() or (data == ord(")")).any():
         return None
-    if len(data) and int(data.max()) >= ord("a"):
-        lower = (data >= ord("a")) & (data <= ord("z"))
+    if int(data.max()) >= 0x80:
+        leads = np.flatnonzero(data >= 0xC0)
+        if not _PLAIN_LEADS[data[leads]].all():
+            return None
+        e3 = leads[data[leads] == _IDEOGRAPHIC_SPACE[0]]
+        if (data[e3 + 1] == _IDEOGRAPHIC_SPACE[1]).any():
+            return None
+        owner = np.searchsorted(offsets, leads, side="right") - 1
+        chars = lengths - 2 * np.bincount(owner, minlength=len(lengths))
+    lower = (data >= ord("a")) & (data <= ord("z")) if int(data.max()) >= ord("a") else None
+    if lower is not None and lower.any():
         data = np.where(lower, data - np.uint8(32), data)
-    return AsciiColumn(data=data, offsets=offsets - offsets[0], lengths=np.diff(offsets))
+    has_lower = lower is not None and bool(lower.any())
+    return PlainColumn(data, offsets, lengths, chars, has_lower=has_lower)
 
 
 def _digits(matrix: Bytes) -> Bytes:
@@ -123,7 +152,7 @@ def _dates_valid(year: Ints, month: Ints, day: Ints, today: date) -> Mask:
 _ID_CHECK = np.frombuffer(ID_CHECK_CHARS.encode(), dtype=np.uint8)
 
 
-def id_numbers(column: AsciiColumn, *, today: date | None = None) -> Mask:
+def id_numbers(column: PlainColumn, *, today: date | None = None) -> Mask:
     """``is_valid_id_number_array`` of the upper-cased values (GB 11643, 18 or 15 digits)."""
     today = today or date.today()
     out = np.zeros(len(column.lengths), dtype=np.bool_)
@@ -154,7 +183,7 @@ def _uscc_tables() -> tuple[npt.NDArray[np.int32], Mask, Bytes]:
     return values, authority, np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
 
 
-def usccs(column: AsciiColumn) -> Mask:
+def usccs(column: PlainColumn) -> Mask:
     """``is_valid_uscc_array`` of the upper-cased values (GB 32100 check character)."""
     out = np.zeros(len(column.lengths), dtype=np.bool_)
     rows, matrix = column.matrix(18)
@@ -184,7 +213,7 @@ def _luhn(d: Bytes) -> Mask:
     return np.asarray(_all_digits(d) & (total % 10 == 0))
 
 
-def bank_cards(column: AsciiColumn) -> Mask:
+def bank_cards(column: PlainColumn) -> Mask:
     """``column_checks`` BANK_CARD: 15-19 digits, Luhn, issuer 62 (UnionPay) or 3/4/5/6."""
     out = np.zeros(len(column.lengths), dtype=np.bool_)
     for width in range(15, 20):
@@ -205,7 +234,7 @@ def _mobile_core(matrix: Bytes) -> Mask:
     )
 
 
-def mobiles(column: AsciiColumn) -> Mask:
+def mobiles(column: PlainColumn) -> Mask:
     """``column_checks`` CN_MOBILE: 1[3-9] + 9 digits, optionally after 86 or +86."""
     out = np.zeros(len(column.lengths), dtype=np.bool_)
     for width, prefix in ((11, b""), (13, b"86"), (14, b"+86")):
@@ -218,7 +247,7 @@ def mobiles(column: AsciiColumn) -> Mask:
     return out
 
 
-CHECKS: dict[PiiType, Callable[[AsciiColumn], Mask]] = {
+CHECKS: dict[PiiType, Callable[[PlainColumn], Mask]] = {
     "CN_ID_CARD": id_numbers,
     "CN_USCC": usccs,
     "BANK_CARD": bank_cards,

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from citybase.errors import ValidationFailed
 from citybase.privacy.column_bytes import CHECKS as BYTE_CHECKS
-from citybase.privacy.column_bytes import AsciiColumn, ascii_column
+from citybase.privacy.column_bytes import PlainColumn, plain_column
 from citybase.privacy.column_checks import check_type
 from citybase.privacy.dictionaries import column_hints
 from citybase.privacy.policy import (
@@ -153,14 +153,14 @@ def _hit_ratios(
     values: pa.Array,
     arrow_type: pa.DataType,
     types: tuple[PiiType, ...],
-    plain: AsciiColumn | None = None,
+    plain: PlainColumn | None = None,
 ) -> dict[PiiType, float]:
     if len(values) == 0 or not types:
         return {}
     if types == ("GPS_COORDINATE",) and not pa.types.is_string(arrow_type):
         return {"GPS_COORDINATE": float(_coordinates(values).mean())}
     text = values if pa.types.is_string(arrow_type) else pc.cast(values, pa.string())
-    plain = plain or ascii_column(text)
+    plain = plain or plain_column(text)
     if plain is not None:  # normalising would only upper-case: check the bytes directly
         return _plain_hit_ratios(text, plain, types)
     raw = pc.utf8_trim_whitespace(text)
@@ -171,7 +171,7 @@ def _hit_ratios(
 
 
 def _plain_hit_ratios(
-    text: pa.Array, plain: AsciiColumn, types: tuple[PiiType, ...]
+    text: pa.Array, plain: PlainColumn, types: tuple[PiiType, ...]
 ) -> dict[PiiType, float]:
     upper: pa.Array | None = None
     ratios: dict[PiiType, float] = {}
@@ -180,25 +180,26 @@ def _plain_hit_ratios(
         if check is not None:
             ratios[pii_type] = float(check(plain).mean())
             continue
-        upper = pc.utf8_upper(text) if upper is None else upper
-        ratios[pii_type] = float(check_type(pii_type, text, upper, text, plain.lengths).mean())
+        if upper is None:  # plain_column upper-cased the bytes; Arrow needs its own copy
+            upper = pc.utf8_upper(text) if plain.has_lower else text
+        ratios[pii_type] = float(check_type(pii_type, text, upper, text, plain.chars).mean())
     return ratios
 
 
-def _non_empty(values: pa.Array) -> tuple[pa.Array, AsciiColumn | None]:
+def _non_empty(values: pa.Array) -> tuple[pa.Array, PlainColumn | None]:
     """String values without the empty and blank ones (no copy when there are none), and
     their bytes when they are plain ASCII."""
-    plain = ascii_column(values)
+    plain = plain_column(values)
     if plain is not None and plain.lengths.all():
         return values, plain
     values = values.filter(pc.not_equal(pc.utf8_trim_whitespace(values), ""))
-    return values, ascii_column(values)
+    return values, plain_column(values)
 
 
 def _scan_column(name: str, column: pa.ChunkedArray, policy: GradingPolicy) -> ColumnResult:
     values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     values = values.drop_null()
-    plain: AsciiColumn | None = None
+    plain: PlainColumn | None = None
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         values, plain = _non_empty(values)
     hints = _hinted(name)
