@@ -155,9 +155,7 @@ def help_show(ctx: ActionContext, data: dict[str, Any]) -> str:
 def package_list(ctx: ActionContext, data: dict[str, Any]) -> list[str]:
     """Names of the datasets open to everyone, sorted; ``limit`` and ``offset`` page them."""
     datasets = catalog_read.visible_datasets(db_session=ctx.db_session, viewer=ctx.user)
-    return paged(
-        sorted(d.name for d in datasets if d.public_open_type == "unconditional"), data
-    )
+    return paged(sorted(d.name for d in datasets if d.public_open_type == "unconditional"), data)
 
 
 @action
