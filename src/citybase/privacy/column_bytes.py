@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from citybase.identifiers.areacodes import known_area_code_array
 from citybase.identifiers.idcard import EARLIEST_BIRTH, ID_CHECK_CHARS, ID_WEIGHTS
@@ -41,7 +42,7 @@ def _byte_table(chars: bytes) -> Mask:
 #: punctuation, kana, ideographs), all three bytes long and without letter case. Anything
 #: else outside ASCII (Latin letters with case, full-width forms, U+2022 •, U+00B7 ·,
 #: Unicode spaces) sends the column down the general path.
-_PLAIN_LEADS = _byte_table(bytes(range(0xE3, 0xEA)))
+_PLAIN_LEADS = (0xE3, 0xE9)
 _IDEOGRAPHIC_SPACE = (0xE3, 0x80)  # U+3000-U+303F starts E3 80: holds the ideographic space
 
 
@@ -96,14 +97,11 @@ def plain_column(values: pa.Array) -> PlainColumn | None:
     if (data == ord("-")).any() or (data == ord("(")).any() or (data == ord(")")).any():
         return None
     if int(data.max()) >= 0x80:
-        leads = np.flatnonzero(data >= 0xC0)
-        if not _PLAIN_LEADS[data[leads]].all():
+        if ((data >= 0xC0) & ((data < _PLAIN_LEADS[0]) | (data > _PLAIN_LEADS[1]))).any():
             return None
-        e3 = leads[data[leads] == _IDEOGRAPHIC_SPACE[0]]
-        if (data[e3 + 1] == _IDEOGRAPHIC_SPACE[1]).any():
+        if ((data[:-1] == _IDEOGRAPHIC_SPACE[0]) & (data[1:] == _IDEOGRAPHIC_SPACE[1])).any():
             return None
-        owner = np.searchsorted(offsets, leads, side="right") - 1
-        chars = lengths - 2 * np.bincount(owner, minlength=len(lengths))
+        chars = np.asarray(pc.utf8_length(values), dtype=np.int64)
     lower = (data >= ord("a")) & (data <= ord("z")) if int(data.max()) >= ord("a") else None
     if lower is not None and lower.any():
         data = np.where(lower, data - np.uint8(32), data)
