@@ -104,6 +104,7 @@ def test_citizen_page_and_module(
     assert 'href="/sharing/tracker"' in home
     page = client.get("/sharing/tracker", headers=HTML)
     assert page.status_code == 200 and 'data-testid="tracker"' in page.text
+    assert gaj.user.department is not None
     assert gaj.user.department.name_zh in page.text
     assert 'data-testid="lookup-form"' not in page.text  # citizens do not look others up
     assert client.get("/sharing", headers=HTML, follow_redirects=False).status_code == 303

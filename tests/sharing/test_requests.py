@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,7 +112,7 @@ def test_only_the_owning_department_decides(
 def test_bad_requests_are_refused_naming_the_field(
     client: TestClient, insurance: str, rsj: Actor, zsj: Actor
 ) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"purpose": ""}, "purpose"),
         ({"legal_basis": ""}, "legal_basis"),
         ({"valid_until": None}, "valid_until"),

@@ -109,6 +109,7 @@ def test_officer_looks_up_on_behalf_with_a_purpose_and_is_audited(
     r = client.post(
         url, json={"id_number": ZHANG, "purpose": "市民张三在窗口申请查询"}, headers=officer.headers
     )
+    assert gaj.user.department is not None
     assert r.status_code == 200 and r.json()["departments"] == [gaj.user.department.name_zh]
     audit = session.scalars(
         select(AuditRecord).where(AuditRecord.action == "sharing.tracker.lookup")
