@@ -6,11 +6,18 @@ Target: >= 1,000,000 cells/s per column; the whole resident table in a few secon
 
 Free text: N synthetic 12345 complaint texts (default 100,000) built from the demo city's
 residents (names, mobiles, addresses, ID numbers) and vehicles (plates) inside sentences in
-the style of the event categories' examples, with known spans. Both engines run on the same
-texts; printed: throughput, the ratio (target >= 20x), per-type recall and precision (exact
-span match). Presidio is configured with its NoOpNlpEngine (no spaCy model is loaded or
-downloaded) and PatternRecognizers only: its own EMAIL, IP and CREDIT_CARD recognizers plus
-Chinese types written the obvious way.
+the style of the event categories' examples, with known spans. Printed: throughput, the
+ratio (target >= 20x), per-type recall and precision (exact span match). Presidio is
+configured with its NoOpNlpEngine (no spaCy model is loaded or downloaded) and
+PatternRecognizers only: its own EMAIL, IP and CREDIT_CARD recognizers plus Chinese types
+written the obvious way.
+
+How the ratio is measured, on a shared machine: both engines are warmed up on a few texts;
+citybase runs over all N texts before and after Presidio and the mean of the two runs is
+compared with Presidio's rate. Presidio is timed on the first ``--presidio-texts`` texts
+(default 20,000; 0 = all): it analyses one text at a time, so its rate does not depend on
+how many it gets, and timing all 100,000 only takes longer. citybase is also timed on that
+same subset alone, and recall/precision of both are scored on it.
 
     .venv/bin/python bench/bench_pii.py [--rows 1000000] [--texts 100000] [--presidio-texts N]
 
@@ -98,15 +105,21 @@ def bench_columns(rows: int, work: Path) -> dict[str, Path]:
         "CN_USCC": _tile(orgs["uscc"].to_numpy(), n),
         "CN_PLATE": _tile(cars["plate"].to_numpy(), n),
     }
-    print(f"\none column of {n:,} cells per validated type (target >= 1,000,000 cells/s):")
+    print(
+        f"\none column of {n:,} cells per validated type, 3 scans each, median (best); "
+        "target >= 1,000,000 cells/s:"
+    )
     for expected, values in columns.items():
         table = pa.table({"value": values})
-        started = time.perf_counter()
-        col = scan_table(table).columns[0]
-        elapsed = time.perf_counter() - started
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            col = scan_table(table).columns[0]
+            times.append(time.perf_counter() - started)
+        median, best = float(np.median(times)), min(times)
         print(
-            f"  {expected:<11} -> {col.pii_type:<11} hit {col.hit_ratio:.3f}  {elapsed:.3f} s  "
-            f"{n / elapsed:>12,.0f} cells/s  ({n / elapsed / 1e6:.1f}x target)"
+            f"  {expected:<11} -> {col.pii_type:<11} hit {col.hit_ratio:.3f}  {median:.3f} s  "
+            f"{n / median:>12,.0f} cells/s ({n / best:,.0f})  {n / median / 1e6:.1f}x target"
         )
     return paths
 
@@ -224,18 +237,22 @@ def score(found: Found, gold: list[Gold], types: list[str]) -> dict[str, tuple[f
     }
 
 
+def _ours(texts: list[str]) -> tuple[float, list[list[Any]]]:
+    started = time.perf_counter()
+    found = find_spans_batch(texts)
+    return time.perf_counter() - started, found
+
+
 def bench_text(paths: dict[str, Path], n: int, presidio_n: int) -> None:
     texts, gold = make_complaints(paths, n)
     chars = sum(map(len, texts))
     print(f"\n{n:,} complaint texts, {chars / n:.0f} characters on average")
-    started = time.perf_counter()
-    ours = find_spans_batch(texts)
-    ours_s = time.perf_counter() - started
-    ours_found = [[(s.start, s.end, s.type) for s in spans] for spans in ours]
-    ours_rate = n / ours_s
-    print(f"citybase find_spans_batch: {ours_s:.2f} s, {ours_rate:,.0f} texts/s")
-
     engine = presidio_engine()
+    find_spans_batch(texts[:100])  # both engines warm up (pattern compilation, tables)
+    engine.analyze(text=texts[0], language="zh")
+
+    first_s, ours = _ours(texts)
+    print(f"citybase find_spans_batch, run 1: {first_s:.2f} s, {n / first_s:,.0f} texts/s")
     subset = texts[:presidio_n]
     started = time.perf_counter()
     theirs = [engine.analyze(text=t, language="zh") for t in subset]
@@ -245,7 +262,19 @@ def bench_text(paths: dict[str, Path], n: int, presidio_n: int) -> None:
         f"Presidio AnalyzerEngine (regex only): {len(subset):,} texts in {presidio_s:.2f} s, "
         f"{presidio_rate:,.0f} texts/s"
     )
-    print(f"throughput ratio: {ours_rate / presidio_rate:.1f}x (target >= 20x)")
+    second_s, _ = _ours(texts)
+    print(f"citybase find_spans_batch, run 2: {second_s:.2f} s, {n / second_s:,.0f} texts/s")
+    ours_rate = 2 * n / (first_s + second_s)
+    subset_s, _ = _ours(subset)
+    print(
+        f"citybase on Presidio's {len(subset):,} texts only: {subset_s:.2f} s, "
+        f"{len(subset) / subset_s:,.0f} texts/s ({len(subset) / subset_s / presidio_rate:.1f}x)"
+    )
+    print(
+        f"throughput ratio: {ours_rate / presidio_rate:.1f}x (citybase mean of runs 1-2 "
+        f"{ours_rate:,.0f} texts/s over Presidio {presidio_rate:,.0f}; target >= 20x)"
+    )
+    ours_found = [[(s.start, s.end, s.type) for s in spans] for spans in ours]
     theirs_found = [[(r.start, r.end, r.entity_type) for r in rs] for rs in theirs]
     types = ["PERSON_NAME", "ADDRESS", "CN_MOBILE", "CN_ID_CARD", "CN_PLATE"]
     ours_score = score(ours_found[:presidio_n], gold[:presidio_n], types)
@@ -271,11 +300,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--texts", type=int, default=100_000)
-    parser.add_argument("--presidio-texts", type=int, default=None)
+    parser.add_argument(
+        "--presidio-texts",
+        type=int,
+        default=20_000,
+        help="Presidio is timed on the first N texts (default 20,000): it analyses one text "
+        "at a time, so its rate does not depend on N; 0 means all",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         paths = bench_columns(args.rows, Path(tmp))
-        bench_text(paths, args.texts, args.presidio_texts or args.texts)
+        bench_text(paths, args.texts, min(args.presidio_texts or args.texts, args.texts))
 
 
 if __name__ == "__main__":
