@@ -377,6 +377,7 @@ def test_single_source_share_is_measured_live_from_the_element_registry(
         "data_single_source_share": (50.0, "%"),
         "data_shareable_share": (100.0, "%"),  # the one dataset is 有条件共享
         "open_datasets_share": (0.0, "%"),  # ... and 不予开放
+        "data_graded_share": (100.0, "%"),  # graded when it was loaded
     }
     result = client.post(
         "/api/assess/compute", json=_body(fw, "2026", live=True), headers=planner

@@ -164,7 +164,7 @@ def test_anonymous_reads_of_personal_data_are_audited(live: LiveApp, session: Se
         AuditRecord.object_id == "bus-stops", AuditRecord.action == "opendata.datastore_search"
     )
     assert session.scalar(audited) == 0  # no personal data: counted, not audited
-    mark_personal(session, ds.id, "站点名称", "person_name")
+    mark_personal(session, ds.id, "站点名称", "PERSON_NAME")
     ck.action.datastore_search(resource_id="bus-stops", limit=2)
     assert session.scalar(audited) == 1
 
