@@ -138,3 +138,20 @@ def test_strings_and_runs_read_the_code_points() -> None:
     assert ts.strings(batch.codes, starts, ends).tolist() == ["123", "4567"]
     assert batch.text_of(starts).tolist() == [0, 2]
     assert batch.starts.tolist() == [0, 6, 7] and batch.ends.tolist() == [5, 6, 13]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家住长沙路5号楼花园3号楼2单元",  # the first address's units run into the next run
+        "家住示大道1号",  # too short for 大道 as the road word: 道 alone ends it
+        "住在文昌大道十二号，市大道12号",
+        "江苏省南京市江宁区淳化街道青龙村3组和东山街道社区5号",
+        "小区门口东城区南门街道五洲巷41号7栋1单元302室对面",
+        "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三路1号",
+        "村村村村村村村村村村村村镇村村村",
+    ],
+)
+def test_addresses_match_the_plain_detector(text: str) -> None:
+    _assert_same([text, text + text])
+    _assert_same(["前缀\x00" + text])
