@@ -137,7 +137,11 @@ def dataset_page(
     if quality is not None and not readable:
         quality = without_samples(quality)
     preview = None
-    if readable and current is not None:
+    settings = request.app.state.settings
+    rows_readable = readable or service.can_read_rows(
+        user, ds, db_session=db_session, settings=settings
+    )
+    if rows_readable and current is not None:
         try:
             preview = service.read_rows(
                 db_session=db_session,
@@ -147,6 +151,7 @@ def dataset_page(
                 query=RowQuery(limit=PREVIEW_ROWS),
                 purpose="数据目录预览 catalog preview",
                 channel="page",
+                settings=settings,
             ).page
             db_session.commit()
         except CitybaseError as exc:

@@ -30,7 +30,14 @@ Vocabularies
 
 from __future__ import annotations
 
-from citybase.datahub.access import can_edit, can_read, ensure_can_read, sees_metadata
+from citybase.datahub.access import (
+    can_edit,
+    can_read,
+    can_read_rows,
+    ensure_can_read,
+    read_access,
+    sees_metadata,
+)
 from citybase.datahub.catalog import (
     create_dataset,
     dataset_columns,
@@ -85,6 +92,7 @@ __all__ = [
     "bindings_of_dataset",
     "can_edit",
     "can_read",
+    "can_read_rows",
     "check_consistency",
     "columns_of",
     "create_dataset",
@@ -114,6 +122,7 @@ __all__ = [
     "parse_rules_yaml",
     "parse_sort",
     "profile_of",
+    "read_access",
     "read_rows",
     "record_lineage",
     "rules_of",
