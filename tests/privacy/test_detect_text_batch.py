@@ -7,6 +7,7 @@ pattern-by-pattern detector (``reference_text``) would change what gets redacted
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import numpy as np
@@ -155,3 +156,19 @@ def test_strings_and_runs_read_the_code_points() -> None:
 def test_addresses_match_the_plain_detector(text: str) -> None:
     _assert_same([text, text + text])
     _assert_same(["前缀\x00" + text])
+
+
+def test_the_garbage_collector_is_left_as_it_was() -> None:
+    """The batch pauses cyclic GC for speed; the caller's setting must survive, errors too."""
+    assert gc.isenabled()
+    find_spans_batch(["市民王小明来电反映"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        find_spans_batch(["市民王小明来电反映"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(TypeError):
+        find_spans_batch([None])  # type: ignore[list-item]
+    assert gc.isenabled()
