@@ -325,17 +325,36 @@ def _gen_address(op: Generalise, column: pa.Array) -> pa.Array:
     """
     encoded = pc.dictionary_encode(_strings(column, "generalise address").cast(pa.string()))
     text = encoded.dictionary
-    first = pc.binary_length(pc.utf8_slice_codeunits(text, 0, 1)).to_numpy(zero_copy_only=False)
-    first = first.astype(np.int64)
-    city = _first_end(text, CITY_SUFFIXES, first)
-    district = _first_end(text, DISTRICT_SUFFIXES, np.maximum(city, first))
-    street = _first_end(text, STREET_SUFFIXES, np.maximum(np.maximum(district, city), first))
-    chain = {"street": (street, district, city), "district": (district, city), "city": (city,)}
+    first = _first_char_bytes(text)
+    # Only the levels the cut needs: a city-level cut never looks for districts or streets.
+    levels = [_first_end(text, CITY_SUFFIXES, first)]
+    if op.to in ("district", "street"):
+        levels.append(_first_end(text, DISTRICT_SUFFIXES, np.maximum(levels[0], first)))
+    if op.to == "street":
+        after = np.maximum(np.maximum(levels[1], levels[0]), first)
+        levels.append(_first_end(text, STREET_SUFFIXES, after))
     end = np.full(len(text), -1, dtype=np.int64)
-    for level_end in chain[str(op.to)]:
+    for level_end in reversed(levels):  # the finest level written wins
         end = np.where(end < 0, level_end, end)
     cut = pc.if_else(pa.array(end >= 0), _prefixes(text, end), pa.scalar(None, pa.string()))
     return cut.take(encoded.indices)
+
+
+def _first_char_bytes(text: pa.Array) -> np.ndarray:
+    """Byte length of each row's first character, from its UTF-8 lead byte (0 if empty)."""
+    n = len(text)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset : text.offset + n + 1]
+    buffer = text.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    empty = ends <= starts
+    lead = data[np.minimum(starts, max(len(data) - 1, 0))] if len(data) else np.zeros(n, np.uint8)
+    width = np.select(
+        [lead < 0x80, lead >= 0xF0, lead >= 0xE0, lead >= 0xC0], [1, 4, 3, 2], default=1
+    )
+    return np.where(empty, 0, width).astype(np.int64)
 
 
 def _first_end(text: pa.Array, suffixes: tuple[str, ...], start: np.ndarray) -> np.ndarray:
