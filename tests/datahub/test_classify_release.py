@@ -373,3 +373,22 @@ def test_deidentify_suppresses_small_classes_within_the_limit(
         headers=steward.headers,
     ).json()
     assert rel["passed"] is True and rel["report"]["risk"]["smallest_class"] >= 10
+
+
+def test_pseudonymised_ids_block_an_open_release(client: TestClient, steward: Actor) -> None:
+    create(client, steward, "dhp-pseudo")
+    upload(client, steward, "dhp-pseudo", people_csv(1000))
+    columns = {**DEID["columns"], "id_number": [{"op": "pseudonymise"}]}
+    r = client.post(
+        "/api/datahub/datasets/dhp-pseudo/deidentify",
+        json={"into": "dhp-pseudo-x", "policy": {"columns": columns}},
+        headers=steward.headers,
+    )
+    assert r.status_code == 201, r.text
+    rel = client.post(
+        "/api/datahub/datasets/dhp-pseudo-x/releases",
+        json={"quasi_identifiers": ["sex", "birth_date", "district_code"]},
+        headers=steward.headers,
+    ).json()
+    assert rel["passed"] is False
+    assert any("'id_number' holds pseudonyms" in x for x in rel["reasons"]), rel["reasons"]

@@ -11,8 +11,8 @@ Two steps, both by the owning department's data steward, both audited:
    - the requested open type is not an open one;
    - a direct identifier is left (a rescan of the released rows finds ID numbers, mobiles,
      names… — masked or generalised values no longer validate, so they are not found);
-   - a column still holds pseudonyms: tokens link a person across datasets, which sharing
-     between departments needs and open data must not allow;
+   - a column's values are pseudonyms (or encryption tokens): they link a person across
+     datasets, which sharing between departments needs and open data must not allow;
    - over the declared quasi-identifiers, some record is in a class smaller than k
      (``CITYBASE_RELEASE_MIN_K``, default 5);
    - no quasi-identifier is declared although the dataset is personal.
@@ -41,7 +41,7 @@ from citybase.datahub.enums import OpenType
 from citybase.datahub.models import Dataset, LineageLink, Release
 from citybase.datahub.schemas import DatasetCreate
 from citybase.errors import ValidationFailed
-from citybase.privacy.deid import DeidPolicy, apply_policy, lineage, settings_key
+from citybase.privacy.deid import DeidPolicy, apply_policy, settings_key
 from citybase.privacy.detect_columns import scan_table
 from citybase.privacy.risk import risk_report
 
@@ -356,13 +356,11 @@ def evaluate(
             f"column '{col.name}' still holds direct identifiers ({col.pii_type}, "
             f"{col.hit_ratio:.0%} of values): suppress, mask or generalise it"
         )
-    made = lineage(table) or {}
-    for name, ops in (made.get("columns") or {}).items():
-        if "pseudonymise" in ops and name in table.column_names:
-            reasons.append(
-                f"column '{name}' holds pseudonyms, which link a person across datasets: "
-                "suppress it for open data (pseudonyms are for sharing between departments)"
-            )
+    for name in token_columns(table):
+        reasons.append(
+            f"column '{name}' holds pseudonyms or encrypted tokens, which link a person across "
+            "datasets: suppress it for open data (tokens are for sharing between departments)"
+        )
     report: dict[str, Any] = {
         "rows": table.num_rows,
         "columns": [c.as_dict() for c in scan.columns],
@@ -386,6 +384,33 @@ def evaluate(
             "(birth date, sex, district…) so that k can be checked"
         )
     return reasons, report
+
+
+# What the pseudonymise and encrypt operators write: "<key id>:<hex>" and "enc:<key id>:…".
+# Looked for in the values, because a loaded version no longer carries the operators'
+# Parquet metadata (ingestion rewrites the file) — and values are what would be published.
+LINKABLE_VALUE = (
+    r"^(?:[A-Za-z0-9_-]{1,16}:[0-9a-f]{8,64}"  # pseudonymise
+    r"|enc:[A-Za-z0-9_-]{1,16}:[A-Za-z0-9_=-]+)$"  # encrypt
+)
+
+
+def token_columns(table: pa.Table, share: float = 0.9) -> list[str]:
+    """Text columns whose non-empty values are (almost) all pseudonym or encryption tokens."""
+    import pyarrow.compute as pc
+
+    found = []
+    for name in table.column_names:
+        column = table.column(name)
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        values = column.drop_null()
+        if len(values) == 0:
+            continue
+        hits = pc.sum(pc.match_substring_regex(values, LINKABLE_VALUE)).as_py() or 0
+        if hits / len(values) >= share:
+            found.append(name)
+    return found
 
 
 def _bucket_low(label: str) -> int:
