@@ -332,7 +332,6 @@ class Release(Base):
     policy: Mapped[str] = mapped_column(Text, default="")  # YAML of the DeidPolicy applied
     policy_fingerprint: Mapped[str] = mapped_column(String(16), default="")
     quasi_identifiers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
-    sensitive_column: Mapped[str | None] = mapped_column(String(200))
     min_k: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     reasons: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings

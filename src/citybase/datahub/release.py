@@ -43,6 +43,7 @@ from citybase.datahub.schemas import DatasetCreate
 from citybase.errors import ValidationFailed
 from citybase.privacy.deid import DeidPolicy, apply_policy, settings_key
 from citybase.privacy.detect_columns import scan_table
+from citybase.privacy.policy import GradingPolicy
 from citybase.privacy.risk import risk_report
 
 if TYPE_CHECKING:
@@ -335,7 +336,7 @@ def evaluate(
     path: Path,
     quasi_identifiers: list[str],
     min_k: int,
-    policy_for_scan: Any = None,
+    policy_for_scan: GradingPolicy | None = None,
     personal: bool = True,
 ) -> tuple[list[str], dict[str, Any]]:
     """The gate's reasons to block (empty: passes) and the risk report of ``path``."""
@@ -426,7 +427,6 @@ def release(
     name: str,
     quasi_identifiers: list[str],
     open_type: str = OpenType.unconditional.value,
-    sensitive_column: str | None = None,
 ) -> Release:
     """Run the gate on ``name``'s current version; open it if it passes. Always recorded."""
     ds = catalog.get_dataset(
@@ -457,22 +457,19 @@ def release(
         .order_by(LineageLink.id.desc())
         .limit(1)
     )
-    rec = Release(
-        dataset_id=ds.id,
+    rec = _attempt(
+        db_session,
+        dataset=ds,
         version=ver.number,
-        source_id=link.source_id if link else None,
-        source_version=link.source_version if link else None,
-        policy=link.transformation if link else "",
-        policy_fingerprint=_fingerprint(link.transformation) if link else "",
-        quasi_identifiers=json.dumps(qis, ensure_ascii=False),
-        sensitive_column=sensitive_column,
+        provenance=(
+            (link.source_id, link.source_version, link.transformation) if link else (None, None, "")
+        ),
+        quasi_identifiers=qis,
         min_k=settings.release_min_k,
-        passed=not reasons,
-        reasons=json.dumps(reasons, ensure_ascii=False),
-        report=json.dumps(report, ensure_ascii=False, default=str),
-        requested_by_name=actor.username if actor else "system",
+        reasons=reasons,
+        report=report,
+        by=actor.username if actor else "system",
     )
-    db_session.add(rec)
     before = ds.open_type
     if not reasons:
         ds.released_version = ver.number
@@ -532,22 +529,16 @@ def recheck_after_load(
         )
     except ValidationFailed as exc:
         reasons, report = [exc.message], {}
-    db_session.add(
-        Release(
-            dataset_id=dataset.id,
-            version=ver.number,
-            source_id=last.source_id,
-            source_version=last.source_version,
-            policy=last.policy,
-            policy_fingerprint=last.policy_fingerprint,
-            quasi_identifiers=last.quasi_identifiers,
-            sensitive_column=last.sensitive_column,
-            min_k=min_k,
-            passed=not reasons,
-            reasons=json.dumps(reasons, ensure_ascii=False),
-            report=json.dumps(report, ensure_ascii=False, default=str),
-            requested_by_name="system",
-        )
+    _attempt(
+        db_session,
+        dataset=dataset,
+        version=ver.number,
+        provenance=(last.source_id, last.source_version, last.policy),
+        quasi_identifiers=qis,
+        min_k=min_k,
+        reasons=reasons,
+        report=report,
+        by="system",
     )
     if not reasons:
         dataset.released_version = ver.number
@@ -561,7 +552,40 @@ def recheck_after_load(
     return None
 
 
+def _attempt(
+    db_session: Session,
+    *,
+    dataset: Dataset,
+    version: int,
+    provenance: tuple[int | None, int | None, str],
+    quasi_identifiers: list[str],
+    min_k: int,
+    reasons: list[str],
+    report: dict[str, Any],
+    by: str,
+) -> Release:
+    """Record one gate evaluation; ``provenance`` is (source id, source version, policy text)."""
+    source_id, source_version, policy = provenance
+    rec = Release(
+        dataset_id=dataset.id,
+        version=version,
+        source_id=source_id,
+        source_version=source_version,
+        policy=policy,
+        policy_fingerprint=_fingerprint(policy),
+        quasi_identifiers=json.dumps(quasi_identifiers, ensure_ascii=False),
+        min_k=min_k,
+        passed=not reasons,
+        reasons=json.dumps(reasons, ensure_ascii=False),
+        report=json.dumps(report, ensure_ascii=False, default=str),
+        requested_by_name=by,
+    )
+    db_session.add(rec)
+    return rec
+
+
 def _fingerprint(transformation: str) -> str:
+    """The policy fingerprint ``deidentify`` wrote at the start of its lineage text."""
     head = transformation.split(" ", 4)
     return head[2] if len(head) > 2 and transformation.startswith("de-identification") else ""
 

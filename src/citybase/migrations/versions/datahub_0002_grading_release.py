@@ -54,7 +54,6 @@ def upgrade() -> None:
         sa.Column("policy", sa.Text(), nullable=False),
         sa.Column("policy_fingerprint", sa.String(16), nullable=False),
         sa.Column("quasi_identifiers", sa.Text(), nullable=False),
-        sa.Column("sensitive_column", sa.String(200), nullable=True),
         sa.Column("min_k", sa.Integer(), nullable=False),
         sa.Column("passed", sa.Boolean(), nullable=False),
         sa.Column("reasons", sa.Text(), nullable=False),
