@@ -74,24 +74,16 @@ def build_privacy(ctx: DemoContext) -> None:
             quasi_identifiers=QUASI,
         )
     ctx.progress.advance(task)
-    with ctx.session() as s:
-        # The raw registry: blocked (direct identifiers, unique records), and recorded.
-        release.release(
-            db_session=s,
-            data_dir=ctx.data_dir,
-            settings=settings,
-            actor=None,
-            name="gaj-residents",
-            quasi_identifiers=QUASI,
-        )
-    ctx.progress.advance(task)
-    with ctx.session() as s:
-        release.release(
-            db_session=s,
-            data_dir=ctx.data_dir,
-            settings=settings,
-            actor=None,
-            name=EXTRACT,
-            quasi_identifiers=QUASI,
-        )
-    ctx.progress.advance(task)
+    # The raw registry is blocked (direct identifiers, unique records) and the attempt kept;
+    # the extract passes.
+    for name in ("gaj-residents", EXTRACT):
+        with ctx.session() as s:
+            release.release(
+                db_session=s,
+                data_dir=ctx.data_dir,
+                settings=settings,
+                actor=None,
+                name=name,
+                quasi_identifiers=QUASI,
+            )
+        ctx.progress.advance(task)
