@@ -185,7 +185,7 @@ def dataset_page(
             "editable": service.can_edit(user, ds),
             "labels": _labels(locale),
             "api_base": f"/api/datahub/datasets/{ds.name}",
-            **classification_context(db_session, user, ds),
+            **classification_context(db_session, user, ds, settings),
         },
     )
 

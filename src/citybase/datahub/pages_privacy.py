@@ -20,16 +20,19 @@ from citybase.errors import NotFound, PermissionDenied
 from citybase.identity.deps import CurrentUser, SessionDep
 from citybase.privacy.deid import DeidPolicy
 from citybase.privacy.policy import PII_TYPES
+from citybase.settings import Settings
 from citybase.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def classification_context(db_session: Any, user: Any, dataset: Dataset) -> dict[str, Any]:
+def classification_context(
+    db_session: Any, user: Any, dataset: Dataset, settings: Settings
+) -> dict[str, Any]:
     """What the dataset page's classification and release cards need."""
     if not access.is_staff(user):
         return {"classification": None}
-    policy = classify.grading_policy(None)
+    policy = classify.grading_policy(settings)  # the city's labels, not the default's
     report = classification_of(db_session, dataset)
     return {
         "classification": report,
