@@ -124,6 +124,7 @@ def test_only_the_owning_steward_designates_important_and_it_wins(
     r = client.put(url, json=body, headers=steward.headers)
     assert r.status_code == 200 and r.json()["grade"] == "important"
     assert r.json()["grade_label"] == "重要"
+    assert r.json()["steward_grade_label"] == "重要"
     # designating a low general level does not lower a dataset that holds ID numbers
     low = {"grade": "general-1", "reason": "测试：指定为一般1级"}
     assert client.put(url, json=low, headers=steward.headers).json()["grade"] == "general-4"

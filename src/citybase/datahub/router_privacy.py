@@ -48,6 +48,7 @@ class Classification(BaseModel):
     grade: str | None
     grade_label: str | None
     steward_grade: str | None
+    steward_grade_label: str | None = None
     grade_reason: str
     held_back: bool
     released_version: int | None
@@ -103,6 +104,7 @@ def classification_of(db_session: Any, dataset: Any) -> Classification:
         grade=dataset.grade,
         grade_label=_label(dataset.grade),
         steward_grade=dataset.steward_grade,
+        steward_grade_label=_label(dataset.steward_grade),
         grade_reason=dataset.grade_reason,
         held_back=dataset.held_back,
         released_version=dataset.released_version,
