@@ -10,20 +10,23 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import citybase
 from citybase.audit.context import request_id_var
-from citybase.db import make_engine, make_session_factory
-from citybase.errors import CitybaseError
+from citybase.db import database_busy, make_engine, make_session_factory
+from citybase.errors import CitybaseError, ServiceUnavailable
 from citybase.plugins import get_plugin_manager, load_all_models
 from citybase.settings import Settings, get_settings
 
 log = logging.getLogger("citybase")
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+RETRY_AFTER_SECONDS = 1
 
 
 def wants_html(request: Request) -> bool:
@@ -90,6 +93,16 @@ def _error_response(request: Request, err: CitybaseError) -> Response:
     return JSONResponse(err.as_dict(), status_code=err.status)
 
 
+def busy_response(request: Request, why: str) -> Response:
+    """503 with Retry-After: the database is busy past its timeout, not broken."""
+    err = ServiceUnavailable(
+        f"The database is busy ({why}); try again in a moment.", code="database_busy"
+    )
+    response = _error_response(request, err)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -138,6 +151,19 @@ def create_app(
         if exc.status_code == 404:
             message = f"No such page or endpoint: {request.url.path}"
         return _error_response(request, CitybaseError(message, code=code, status=exc.status_code))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        busy = database_busy(exc)
+        if busy is None:
+            return await unexpected(request, exc)
+        log.warning("database busy on %s: %s", request.url.path, busy)
+        return busy_response(request, busy)
+
+    @app.exception_handler(SATimeoutError)
+    async def pool_timeout(request: Request, exc: SATimeoutError) -> Response:
+        log.warning("no free database connection on %s", request.url.path)
+        return busy_response(request, "no free database connection")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

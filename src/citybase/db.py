@@ -9,6 +9,9 @@ add their own version locations through the ``citybase_migration_dirs`` hook.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -74,8 +77,82 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+_WRITE_PREFIXES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "SAVEPOINT")
+#: How long a writer waits for SQLite's one write lock before the request answers 503.
+SQLITE_BUSY_SECONDS = 10.0
+
+
+class _WriterGate:
+    """The one SQLite write lock, queued in this process.
+
+    SQLite's own busy handler polls with growing sleeps, so under many writers some wait
+    far longer than others (and past the timeout). Threads of this process queue on a lock
+    instead and are woken the moment the previous write transaction ends; the busy timeout
+    still covers writers in other processes (the CLI beside a running server).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holder: int | None = None  # id() of the DBAPI connection in a write transaction
+
+    def enter(self, dbapi: Any) -> None:
+        if not self.lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        self.holder = id(dbapi)
+        try:
+            dbapi.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self.leave(dbapi)
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+
+    def leave(self, dbapi: Any) -> None:
+        if dbapi is not None and self.holder == id(dbapi):
+            self.holder = None
+            self.lock.release()
+
+
+_GATES: weakref.WeakKeyDictionary[Engine, _WriterGate] = weakref.WeakKeyDictionary()
+
+
+def _gate(engine: Engine) -> _WriterGate:
+    return _GATES[engine]
+
+
+def _sqlite_lazy_begin(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """Open the SQLite transaction at its first write, as ``BEGIN IMMEDIATE``.
+
+    A deferred ``BEGIN`` that reads and later writes cannot upgrade once another connection
+    has committed (SQLITE_BUSY_SNAPSHOT: "database is locked", which no busy timeout helps).
+    So reads run outside a transaction, each statement on the latest committed data (as
+    READ COMMITTED on PostgreSQL), and a transaction begins at the first write by taking
+    the write lock — queued behind this process's other writers (``_WriterGate``). Sessions
+    that must read under the lock (a check, then an act) call ``mark_write`` first.
+    """
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None or dbapi.in_transaction:
+        return
+    if statement.lstrip()[:10].upper().startswith(_WRITE_PREFIXES):
+        _gate(conn.engine).enter(dbapi)
+
+
+def _sqlite_end(conn: Any) -> None:
+    _gate(conn.engine).leave(conn.connection.dbapi_connection)
+
+
+#: ``Session.info`` key: the session reads under the write lock from its first statement.
+WRITE_INFO = "citybase_write"
+
+
+def _sqlite_session_begin(session: Session, transaction: Any, connection: Any) -> None:
+    if not session.info.get(WRITE_INFO) or connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        _gate(connection.engine).enter(dbapi)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -84,12 +161,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # one connection per request thread (the server's thread pool has 40)
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 30)
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
+        gate = _GATES[engine] = _WriterGate()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_lazy_begin)
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
+
+        def _checkin(dbapi_connection: Any, _record: Any) -> None:
+            gate.leave(dbapi_connection)  # a pooled connection never keeps the lock
+
+        event.listen(engine.pool, "checkin", _checkin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 30)
+    kwargs.setdefault("pool_timeout", 10)
     return create_engine(url, **kwargs)
 
 
@@ -97,10 +188,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def mark_write(db_session: Session) -> Session:
+    """Declare that ``db_session`` reads in order to write (a check, then an act): on
+    SQLite it takes the write lock at its first statement, so nobody writes in between.
+    Keep such sessions short: nobody else writes while they run."""
+    db_session.info[WRITE_INFO] = True
+    return db_session
+
+
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
+def session_scope(factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    ``write=True`` when the unit of work checks, then acts, and is short (see ``mark_write``).
+    """
     session = factory()
+    if write:
+        mark_write(session)
     try:
         yield session
         session.commit()
@@ -109,6 +213,40 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+event.listen(Session, "after_begin", _sqlite_session_begin)
+
+
+# SQLSTATEs PostgreSQL uses when a statement gave up waiting, or lost to a concurrent one
+_PG_BUSY = {
+    "55P03": "lock not available",
+    "57014": "statement timed out",
+    "40001": "serialization failure",
+    "40P01": "deadlock detected",
+    "53300": "too many connections",
+}
+
+
+def database_busy(exc: BaseException) -> str | None:
+    """Why the database refused for now (busy, locked, timed out), or None if it is not that.
+
+    These errors are answered 503 with Retry-After instead of 500: the request was fine,
+    the database was busy past its timeout.
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _PG_BUSY:
+        return _PG_BUSY[sqlstate]
+    text = str(orig).lower()
+    for marker in ("database is locked", "database is busy", "database table is locked"):
+        if marker in text:
+            return marker
+    if isinstance(exc, OperationalError) and exc.connection_invalidated:
+        return "connection lost"
+    return None
 
 
 def check_connection(engine: Engine) -> None:

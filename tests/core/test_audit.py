@@ -29,19 +29,43 @@ def _tamper(session: Session, sql: str) -> None:
     session.commit()
 
 
+def _last_lane(session: Session) -> tuple[int, int]:
+    """(lane, its last seq) of the newest record: _fill's records all went there."""
+    lane = session.execute(
+        text("SELECT lane FROM audit_record ORDER BY id DESC LIMIT 1")
+    ).scalar_one()
+    top = session.execute(
+        text(f"SELECT max(seq) FROM audit_record WHERE lane = {lane}")
+    ).scalar_one()
+    return int(lane), int(top)
+
+
+def _fill_one_lane(session: Session, n: int = 5) -> tuple[int, int]:
+    """n records in one transaction, hence one lane; returns (lane, last seq)."""
+    for i in range(n):
+        audit_service.record(
+            session, actor=None, action="test.write", object_type="thing", object_id=str(i)
+        )
+    session.commit()
+    return _last_lane(session)
+
+
 def test_altered_record_is_named(session: Session) -> None:
-    _fill(session)
-    seq = session.execute(text("SELECT max(seq) - 2 FROM audit_record")).scalar_one()
-    _tamper(session, f"UPDATE audit_record SET object_id = 'forged' WHERE seq = {seq}")
+    lane, top = _fill_one_lane(session)
+    seq = top - 2
+    _tamper(
+        session,
+        f"UPDATE audit_record SET object_id = 'forged' WHERE lane = {lane} AND seq = {seq}",
+    )
     result = audit_service.verify(db_session=session)
-    assert not result.ok and result.first_broken_seq == seq
+    assert not result.ok and result.first_broken_seq == seq and result.lane == lane
     assert "altered" in (result.reason or "")
 
 
 def test_deleted_record_is_named(session: Session) -> None:
-    _fill(session)
-    seq = session.execute(text("SELECT max(seq) - 2 FROM audit_record")).scalar_one()
-    _tamper(session, f"DELETE FROM audit_record WHERE seq = {seq}")
+    lane, top = _fill_one_lane(session)
+    seq = top - 2
+    _tamper(session, f"DELETE FROM audit_record WHERE lane = {lane} AND seq = {seq}")
     result = audit_service.verify(db_session=session)
     assert not result.ok and result.first_broken_seq == seq + 1
     assert "missing" in (result.reason or "")
@@ -49,29 +73,44 @@ def test_deleted_record_is_named(session: Session) -> None:
 
 def test_deleted_and_renumbered_record_is_detected(session: Session) -> None:
     """A forger who deletes a record and renumbers the rest still breaks the links."""
-    _fill(session)
-    seq = session.execute(text("SELECT max(seq) - 2 FROM audit_record")).scalar_one()
-    _tamper(session, f"DELETE FROM audit_record WHERE seq = {seq}")
-    _tamper(session, f"UPDATE audit_record SET seq = seq - 1 WHERE seq > {seq}")
+    lane, top = _fill_one_lane(session)
+    seq = top - 2
+    _tamper(session, f"DELETE FROM audit_record WHERE lane = {lane} AND seq = {seq}")
+    _tamper(session, f"UPDATE audit_record SET seq = seq - 1 WHERE lane = {lane} AND seq > {seq}")
     result = audit_service.verify(db_session=session)
     assert not result.ok and result.first_broken_seq == seq
 
 
 def test_reordered_records_are_detected(session: Session) -> None:
-    _fill(session)
-    top = session.execute(text("SELECT max(seq) FROM audit_record")).scalar_one()
-    _tamper(session, f"UPDATE audit_record SET seq = -1 WHERE seq = {top}")
-    _tamper(session, f"UPDATE audit_record SET seq = {top} WHERE seq = {top - 1}")
-    _tamper(session, f"UPDATE audit_record SET seq = {top - 1} WHERE seq = -1")
+    lane, top = _fill_one_lane(session)
+    where = f"lane = {lane} AND seq"
+    _tamper(session, f"UPDATE audit_record SET seq = -1 WHERE {where} = {top}")
+    _tamper(session, f"UPDATE audit_record SET seq = {top} WHERE {where} = {top - 1}")
+    _tamper(session, f"UPDATE audit_record SET seq = {top - 1} WHERE {where} = -1")
     result = audit_service.verify(db_session=session)
     assert not result.ok and result.first_broken_seq == top - 1
 
 
 def test_truncated_tail_is_detected(session: Session) -> None:
-    _fill(session)
-    _tamper(session, "DELETE FROM audit_record WHERE seq = (SELECT max(seq) FROM audit_record)")
+    lane, top = _fill_one_lane(session)
+    _tamper(session, f"DELETE FROM audit_record WHERE lane = {lane} AND seq = {top}")
     result = audit_service.verify(db_session=session)
     assert not result.ok and "removed from the end" in (result.reason or "")
+
+
+def test_record_moved_to_another_lane_is_detected(session: Session) -> None:
+    """Lanes start from different genesis hashes: a record moved across lanes no longer links."""
+    lane, top = _fill_one_lane(session)
+    other = 2 if lane == 1 else 1
+    other_top = session.execute(text(f"SELECT seq FROM audit_head WHERE id = {other}")).scalar_one()
+    _tamper(
+        session,
+        f"UPDATE audit_record SET lane = {other}, seq = {other_top + 1} "
+        f"WHERE lane = {lane} AND seq = {top}",
+    )
+    _tamper(session, f"UPDATE audit_head SET seq = {other_top + 1} WHERE id = {other}")
+    result = audit_service.verify(db_session=session)
+    assert not result.ok
 
 
 def test_query_by_object_and_actor_for_admins_only(client: TestClient, session: Session) -> None:
@@ -126,11 +165,22 @@ def test_concurrent_writers_never_fork_the_chain(engine: Engine) -> None:
     with session_scope(factory) as s:
         assert audit_service.verify(db_session=s).ok
         s.execute(text("DELETE FROM audit_record WHERE action = 'test.concurrent'"))
-        # restore the head so other tests on this database still verify
+        restore_heads(s)
+
+
+def restore_heads(s: Session) -> None:
+    """Point every lane's head at its last remaining record (after a test deleted some),
+    so other tests on this database still verify."""
+    for lane in s.execute(text("SELECT id FROM audit_head")).scalars().all():
         last = s.execute(
-            text("SELECT seq, hash FROM audit_record ORDER BY seq DESC LIMIT 1")
+            text("SELECT seq, hash FROM audit_record WHERE lane = :l ORDER BY seq DESC LIMIT 1"),
+            {"l": lane},
         ).first()
         s.execute(
-            text("UPDATE audit_head SET seq = :s, last_hash = :h WHERE id = 1"),
-            {"s": last[0] if last else 0, "h": last[1] if last else "0" * 64},
+            text("UPDATE audit_head SET seq = :s, last_hash = :h WHERE id = :l"),
+            {
+                "s": last[0] if last else 0,
+                "h": last[1] if last else audit_service.genesis_hash(lane),
+                "l": lane,
+            },
         )

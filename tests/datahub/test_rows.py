@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citybase.audit.models import AuditRecord
+from citybase.datahub import usage
 from citybase.datahub.models import DatasetUsage
 from citybase.datahub.rows import FILTER_OPS, decode_cursor, encode_cursor, parse_filter, parse_sort
 from citybase.datahub.types import ColumnSchema
@@ -159,6 +160,7 @@ def test_reads_are_counted_and_audited_with_purpose(
     client.get("/api/datahub/datasets/dha-audit/rows", params={"limit": 2})
     rec = session.scalar(select(AuditRecord).where(AuditRecord.action == "datahub.rows.read"))
     assert rec is not None and rec.purpose == "核对床位" and rec.actor_name == steward.user.username
+    usage.flush_counts(session)
     counts = {
         u.department_code: (u.reads, u.rows)
         for u in session.scalars(select(DatasetUsage).where(DatasetUsage.channel == "api"))
@@ -192,6 +194,7 @@ def test_downloads_in_three_formats_neutralise_formulas(
         headers=steward.headers,
     )
     assert pq.read_table(io.BytesIO(r.content)).num_rows == 3
+    usage.flush_counts(session)
     downloads = session.scalars(
         select(DatasetUsage).where(DatasetUsage.channel == "download")
     ).all()

@@ -50,6 +50,8 @@ def test_reads_on_the_same_day_add_up_in_one_row(
             columns=["公民身份号码", "户籍地址"],
             day=day,
         )
+    assert not session.scalars(select(DatasetUsage)).all()  # counted in memory, not yet written
+    usage.flush_counts(session)
     session.commit()
     (row,) = session.scalars(select(DatasetUsage).where(DatasetUsage.dataset_id == ds.id)).all()
     assert (row.reads, row.rows, row.department_code) == (2, 15, "RSJ")

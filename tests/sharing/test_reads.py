@@ -194,7 +194,7 @@ def test_every_read_is_audited_with_grant_and_purpose(
         select(AuditRecord)
         .where(AuditRecord.object_id == residents, AuditRecord.action.like("datahub.rows.%"))
         .where(AuditRecord.actor_id == zsj.user.id)
-        .order_by(AuditRecord.seq)
+        .order_by(AuditRecord.id)
     ).all()
     assert [r.purpose for r in records] == [
         "社保参保覆盖分析",

@@ -25,8 +25,8 @@ def verify() -> None:
         console.print(f"[green]Audit chain intact[/]: {result.checked} records verified.")
         return
     err_console.print(
-        f"[bold red]Audit chain broken[/] at record seq={result.first_broken_seq} "
-        f"(id={result.first_broken_id}): {result.reason}. "
+        f"[bold red]Audit chain broken[/] in lane {result.lane} at record "
+        f"seq={result.first_broken_seq} (id={result.first_broken_id}): {result.reason}. "
         f"{result.checked} records before it verify."
     )
     raise typer.Exit(1)
@@ -40,16 +40,17 @@ def tail(
     actor: Annotated[str | None, typer.Option(help="Only records by this username.")] = None,
 ) -> None:
     """Show the latest records."""
-    table = Table("seq", "at", "actor", "dept", "action", "object", "purpose")
+    table = Table("id", "lane:seq", "at", "actor", "dept", "action", "object", "purpose")
     with db_session() as s:
-        stmt = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(n)
+        stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(n)
         if object_id:
             stmt = stmt.where(AuditRecord.object_id == object_id)
         if actor:
             stmt = stmt.where(AuditRecord.actor_name == actor)
         for r in s.scalars(stmt):
             table.add_row(
-                str(r.seq),
+                str(r.id),
+                f"{r.lane}:{r.seq}",
                 r.at.strftime("%Y-%m-%d %H:%M:%S"),
                 r.actor_name,
                 r.department_code or "-",

@@ -24,6 +24,8 @@ Auditor = Annotated[User, Depends(require_roles(Role.dept_admin))]
 
 class AuditRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+    id: int
+    lane: int
     seq: int
     at: dt.datetime
     actor_name: str
@@ -46,6 +48,9 @@ class VerifyRead(BaseModel):
     ok: bool
     checked: int
     first_broken_seq: int | None
+    first_broken_id: int | None = None
+    lane: int | None = None
+    lanes: int = 0
     reason: str | None
 
 
@@ -58,9 +63,10 @@ def records(
     actor: str | None = None,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_seq: int | None = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> list[AuditRead]:
-    """Audit records, newest first, filtered by object and/or actor. Keyset: ``before_seq``."""
+    """Audit records, newest first, filtered by object and/or actor. Keyset: ``before_id``
+    (the ``id`` of the last record of the previous page)."""
     rows = service.query(
         db_session=db_session,
         viewer=user,
@@ -69,7 +75,7 @@ def records(
         actor=actor,
         action=action,
         limit=limit,
-        before_seq=before_seq,
+        before_id=before_id,
     )
     return [AuditRead.model_validate(r) for r in rows]
 
@@ -80,7 +86,13 @@ def verify_chain(
 ) -> VerifyRead:
     r = service.verify(db_session=db_session)
     return VerifyRead(
-        ok=r.ok, checked=r.checked, first_broken_seq=r.first_broken_seq, reason=r.reason
+        ok=r.ok,
+        checked=r.checked,
+        first_broken_seq=r.first_broken_seq,
+        first_broken_id=r.first_broken_id,
+        lane=r.lane,
+        lanes=r.lanes,
+        reason=r.reason,
     )
 
 
@@ -92,7 +104,7 @@ def audit_page(
     object_id: str | None = None,
     actor: str | None = None,
     action: str | None = None,
-    before_seq: int | None = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     rows = service.query(
         db_session=db_session,
@@ -101,7 +113,7 @@ def audit_page(
         actor=actor or None,
         action=action or None,
         limit=100,
-        before_seq=before_seq,
+        before_id=before_id,
     )
     verify = service.verify(db_session=db_session) if user.role == Role.platform_admin else None
     return render(

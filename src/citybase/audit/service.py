@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from citybase.audit.context import request_id_var
 from citybase.audit.models import AuditHead, AuditRecord
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
     from citybase.identity.models import User
 
 GENESIS_HASH = "0" * 64
+#: Lanes the migration creates. Each is its own chain; on SQLite only lane 1 is used.
+LANES = 16
+_LANE_INFO = "citybase_audit_lane"
+
+
+def genesis_hash(lane: int) -> str:
+    """The ``prev_hash`` of a lane's first record: distinct per lane, so a record moved to
+    another lane no longer links."""
+    if lane == 1:
+        return GENESIS_HASH
+    return hashlib.sha256(f"citybase-audit-lane-{lane}".encode()).hexdigest()
 
 
 def _canonical(rec: AuditRecord) -> bytes:
@@ -45,6 +57,43 @@ def compute_hash(rec: AuditRecord) -> str:
     return hashlib.sha256(_canonical(rec)).hexdigest()
 
 
+def _take_lane(db_session: Session) -> tuple[int, int, str]:
+    """Lock a lane for this transaction: (lane, its last seq, its last hash).
+
+    PostgreSQL: the lane this transaction already holds, else any lane no other
+    transaction holds (``SKIP LOCKED``), else wait for one at random. SQLite: lane 1,
+    updated first so the statement takes the database's write lock before reading.
+    """
+    if db_session.get_bind().dialect.name != "postgresql":
+        lite = db_session.execute(
+            update(AuditHead)
+            .where(AuditHead.id == 1)
+            .values(seq=AuditHead.seq)
+            .returning(AuditHead.id, AuditHead.seq, AuditHead.last_hash)
+        ).one()
+        return int(lite[0]), int(lite[1]), str(lite[2])
+    held = db_session.info.get(_LANE_INFO)
+    stmt = select(AuditHead.id, AuditHead.seq, AuditHead.last_hash)
+    row: Any = None
+    if held is not None:
+        row = db_session.execute(stmt.where(AuditHead.id == held).with_for_update()).first()
+    if row is None:
+        row = db_session.execute(
+            stmt.order_by(func.random()).limit(1).with_for_update(skip_locked=True)
+        ).first()
+    if row is None:  # every lane busy: queue behind one
+        lane = secrets.randbelow(LANES) + 1
+        row = db_session.execute(stmt.where(AuditHead.id == lane).with_for_update()).one()
+    db_session.info[_LANE_INFO] = int(row[0])
+    return int(row[0]), int(row[1]), str(row[2])
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_lane(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LANE_INFO, None)
+
+
 def record(
     db_session: Session,
     *,
@@ -56,18 +105,16 @@ def record(
     detail: dict[str, Any] | None = None,
     department_code: str | None = None,
 ) -> AuditRecord:
-    """Append one record to the chain inside the caller's transaction.
+    """Append one record to a lane of the chain inside the caller's transaction.
 
-    The head row is updated first: on PostgreSQL this row lock, on SQLite the write lock,
-    serialises concurrent writers so the chain never forks.
+    The lane's head row stays locked until the transaction ends, so its chain never forks;
+    other transactions append to other lanes meanwhile.
     """
-    db_session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = db_session.execute(
-        select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)
-    ).one()
+    lane, last_seq, last_hash = _take_lane(db_session)
     now = utcnow()
     rec = AuditRecord(
-        seq=head.seq,
+        lane=lane,
+        seq=last_seq + 1,
         at=now,
         actor_id=actor.id if actor is not None else None,
         actor_name=actor.username if actor is not None else "system",
@@ -80,11 +127,13 @@ def record(
         purpose=purpose,
         request_id=request_id_var.get(),
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=head.last_hash,
+        prev_hash=last_hash,
     )
     rec.hash = compute_hash(rec)
     db_session.add(rec)
-    db_session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=rec.hash))
+    db_session.execute(
+        update(AuditHead).where(AuditHead.id == lane).values(seq=rec.seq, last_hash=rec.hash)
+    )
     return rec
 
 
@@ -95,11 +144,14 @@ class VerifyResult:
     first_broken_seq: int | None = None
     first_broken_id: int | None = None
     reason: str | None = None
+    lane: int | None = None
+    lanes: int = 0
 
 
-def verify(*, db_session: Session, batch: int = 5000) -> VerifyResult:
-    """Walk the chain in sequence order; name the first record that does not fit."""
-    prev_hash = GENESIS_HASH
+def _verify_lane(
+    db_session: Session, lane: int, head_seq: int, head_hash: str, batch: int
+) -> VerifyResult:
+    prev_hash = genesis_hash(lane)
     expected_seq = 1
     checked = 0
     last_id = -1
@@ -107,7 +159,11 @@ def verify(*, db_session: Session, batch: int = 5000) -> VerifyResult:
         rows = list(
             db_session.scalars(
                 select(AuditRecord)
-                .where(AuditRecord.seq > expected_seq - 1)
+                .where(
+                    AuditRecord.lane == lane,
+                    AuditRecord.seq > expected_seq - 1,
+                    AuditRecord.seq <= head_seq,
+                )
                 .order_by(AuditRecord.seq)
                 .limit(batch)
             )
@@ -125,23 +181,67 @@ def verify(*, db_session: Session, batch: int = 5000) -> VerifyResult:
             elif rec.id <= last_id:
                 reason = "records are out of order (reordered)"
             if reason:
-                return VerifyResult(False, checked, rec.seq, rec.id, reason)
+                return VerifyResult(False, checked, rec.seq, rec.id, reason, lane)
             prev_hash = rec.hash
             expected_seq += 1
             last_id = rec.id
             checked += 1
         db_session.expunge_all()
-    head = db_session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.last_hash != prev_hash):
+    if head_seq != checked or head_hash != prev_hash:
         return VerifyResult(
             False,
             checked,
             checked + 1,
             None,
-            f"the chain ends at sequence {checked} but the head says {head.seq}: "
+            f"lane {lane} ends at sequence {checked} but its head says {head_seq}: "
             "records were removed from the end",
+            lane,
         )
-    return VerifyResult(True, checked)
+    # Records appended while we walked are past the head we read; a committed record is
+    # never past its lane's current head (both are written in one transaction).
+    now_head = db_session.scalar(select(AuditHead.seq).where(AuditHead.id == lane)) or 0
+    beyond = db_session.scalar(
+        select(func.min(AuditRecord.seq)).where(
+            AuditRecord.lane == lane, AuditRecord.seq > now_head
+        )
+    )
+    if beyond is not None:
+        return VerifyResult(
+            False,
+            checked,
+            int(beyond),
+            None,
+            f"lane {lane} holds records past its head (sequence {now_head}): "
+            "appended outside citybase",
+            lane,
+        )
+    return VerifyResult(True, checked, lane=lane)
+
+
+def verify(*, db_session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk every lane in sequence order; name the first record that does not fit.
+
+    Each lane is walked up to the head read first, so records appended meanwhile (other
+    lanes keep taking writes) neither break nor join the walk.
+    """
+    heads = db_session.execute(
+        select(AuditHead.id, AuditHead.seq, AuditHead.last_hash).order_by(AuditHead.id)
+    ).all()
+    lanes = {int(h[0]) for h in heads}
+    stray = db_session.scalar(select(AuditRecord.id).where(AuditRecord.lane.notin_(lanes)).limit(1))
+    if stray is not None:
+        return VerifyResult(
+            False, 0, None, stray, "a record sits in a lane that has no head (moved or forged)"
+        )
+    checked = 0
+    for lane, head_seq, head_hash in heads:
+        result = _verify_lane(db_session, int(lane), int(head_seq), str(head_hash), batch)
+        checked += result.checked
+        if not result.ok:
+            result.checked = checked
+            result.lanes = len(heads)
+            return result
+    return VerifyResult(True, checked, lanes=len(heads))
 
 
 def query(
@@ -153,12 +253,13 @@ def query(
     actor: str | None = None,
     action: str | None = None,
     limit: int = 100,
-    before_seq: int | None = None,
+    before_id: int | None = None,
 ) -> list[AuditRecord]:
-    """Records newest first. Platform admins see all; department admins their department's."""
+    """Records newest first (by ``id``, across lanes); keyset paging with ``before_id``.
+    Platform admins see all; department admins their department's."""
     from citybase.identity.enums import Role
 
-    stmt = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(min(limit, 1000))
+    stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(min(limit, 1000))
     if viewer.role != Role.platform_admin:
         if viewer.role != Role.dept_admin:
             raise PermissionDenied("Only administrators may read the audit log.")
@@ -171,6 +272,6 @@ def query(
         stmt = stmt.where(AuditRecord.actor_name == actor)
     if action:
         stmt = stmt.where(AuditRecord.action == action)
-    if before_seq:
-        stmt = stmt.where(AuditRecord.seq < before_seq)
+    if before_id:
+        stmt = stmt.where(AuditRecord.id < before_id)
     return list(db_session.scalars(stmt))

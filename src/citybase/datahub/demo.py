@@ -28,7 +28,7 @@ from citybase.datahub.enums import BindingRole
 from citybase.datahub.schemas import BindingCreate, DatasetCreate
 from citybase.datahub.themes import DATA_DIR
 from citybase.datahub.types import IngestOptions, QualityRule
-from citybase.datahub.usage import count_read
+from citybase.datahub.usage import count_read, flush_counts
 from citybase.db import utcnow
 from citybase.demo.context import DemoContext
 
@@ -244,3 +244,4 @@ def _simulate_usage(s: Any, patterns: list[dict[str, Any]], rng: np.random.Gener
                         reads=reads,
                         day=today - dt.timedelta(days=back),
                     )
+    flush_counts(s)

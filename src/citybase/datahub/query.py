@@ -104,8 +104,42 @@ class Compiled:
         return f" WHERE {' AND '.join(self.where)}" if self.where else ""
 
 
+_PAGES: OrderedDict[tuple[FileKey, str], RowPage] = OrderedDict()
+_PAGES_LOCK = threading.Lock()
+_PAGES_MAX = 2048  # pages kept
+_PAGE_CELLS_MAX = 20_000  # larger pages are not kept
+
+
 def read_rows(path: Path, query: RowQuery) -> RowPage:
-    """One page of rows (see the module docstring for the exact semantics)."""
+    """One page of rows (see the module docstring for the exact semantics).
+
+    A version's file never changes once written, so a page is a pure function of the
+    file's identity (path, inode, size, mtime) and the query: recent pages are kept in
+    memory (least recently used out) and the same request from many clients — a popular
+    open dataset's first page, a dashboard — costs no scan. Callers get their own copy of
+    the page (rows are shared; nothing modifies a row dict in place).
+    """
+    key = (FileKey.of(path), query.model_dump_json())
+    with _PAGES_LOCK:
+        cached = _PAGES.get(key)
+        if cached is not None:
+            _PAGES.move_to_end(key)
+    if cached is None:
+        cached = _read_rows(path, query)
+        if len(cached.rows) * max(len(cached.columns), 1) <= _PAGE_CELLS_MAX:
+            with _PAGES_LOCK:
+                _PAGES[key] = cached
+                while len(_PAGES) > _PAGES_MAX:
+                    _PAGES.popitem(last=False)
+    return RowPage.model_construct(
+        columns=list(cached.columns),
+        rows=list(cached.rows),
+        total=cached.total,
+        next_after=cached.next_after,
+    )
+
+
+def _read_rows(path: Path, query: RowQuery) -> RowPage:
     compiled = compile_query(path, query)
     sort_keys = _sort_keys(query, compiled)
     filter_params = dict(compiled.params)

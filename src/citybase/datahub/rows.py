@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from citybase.audit import service as audit_service
 from citybase.datahub import access, catalog, usage, versions
 from citybase.datahub import scope as scopes
+from citybase.datahub.enums import OpenType
 from citybase.datahub.models import Dataset, DatasetVersion
 from citybase.datahub.scope import ReadScope, RowsReadEvent
 from citybase.datahub.types import ColumnSchema, RowFilter, RowPage, RowQuery
@@ -215,6 +216,16 @@ def _check_columns(query: RowQuery, columns: list[ColumnSchema]) -> None:
             )
 
 
+def _open_to_everyone(dataset: Dataset) -> bool:
+    """Rows anyone may read anonymously (无条件开放, past the release gate if personal).
+
+    A staff read of such rows is counted but not audited, like an anonymous one: the audit
+    log is for writes and for access to data that is not public. A read with a stated
+    purpose, under a grant, or a whole download is still audited.
+    """
+    return dataset.public_open_type == OpenType.unconditional
+
+
 def _record(
     db_session: Session,
     *,
@@ -239,7 +250,9 @@ def _record(
         rows=rows,
         columns=columns,
     )
-    if viewer is not None:
+    if viewer is not None and (
+        scope is not None or purpose or not _open_to_everyone(dataset) or channel == "download"
+    ):
         audit_service.record(
             db_session,
             actor=viewer,

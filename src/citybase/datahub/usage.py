@@ -2,21 +2,23 @@
 
 Every read of rows (API, download, or a page's row preview) adds to two day × department
 counters: one for the dataset, one for each data element bound to a column the read
-returned. Each is a
-single ``INSERT … ON CONFLICT DO UPDATE`` (the same statement on SQLite and PostgreSQL) in
-the read's own transaction, so counting costs one or two statements and no extra round of
-reads. The report ranks elements by how many departments read them, then by reads.
+returned. Reads are merged in memory and written in batches (``citybase.writebehind``:
+within seconds, and always before a report reads them) with ``INSERT … ON CONFLICT DO
+UPDATE`` (the same statement on SQLite and PostgreSQL), so a read takes no write lock.
+The report ranks elements by how many departments read them, then by reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any, cast
 
 from sqlalchemy import Table, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from citybase import writebehind
 from citybase.datahub.models import (
     DataElement,
     Dataset,
@@ -61,6 +63,57 @@ def elements_read(db_session: Session, dataset_id: int, columns: Iterable[str] |
     return sorted(db_session.scalars(stmt))
 
 
+def _write_counts(db_session: Session, items: dict[Hashable, Any]) -> None:
+    """Upsert buffered reads: key (day, dataset, department, channel, columns)."""
+    ids = {cast(tuple[Any, ...], k)[1] for k in items}
+    alive = set(db_session.scalars(select(Dataset.id).where(Dataset.id.in_(ids))))
+    datasets: dict[tuple[Any, ...], list[int]] = {}
+    elements: dict[tuple[Any, ...], int] = {}
+    bound: dict[tuple[int, tuple[str, ...] | None], list[int]] = {}
+    for key, (reads, rows) in items.items():
+        day, dataset_id, dept, channel, columns = cast(
+            tuple[dt.date, int, str, str, tuple[str, ...] | None], key
+        )
+        if dataset_id not in alive:  # deleted since the read
+            continue
+        agg = datasets.setdefault((day, dataset_id, dept, channel), [0, 0])
+        agg[0] += reads
+        agg[1] += rows
+        if (dataset_id, columns) not in bound:
+            bound[(dataset_id, columns)] = elements_read(db_session, dataset_id, columns)
+        for element_id in bound[(dataset_id, columns)]:
+            ek = (day, element_id, dept)
+            elements[ek] = elements.get(ek, 0) + reads
+    _upsert(
+        db_session,
+        DatasetUsage.__table__,  # type: ignore[arg-type]
+        [
+            {"day": d, "dataset_id": i, "department_code": dp, "channel": c, "reads": r, "rows": n}
+            for (d, i, dp, c), (r, n) in sorted(datasets.items())
+        ],
+        ["day", "dataset_id", "department_code", "channel"],
+        ["reads", "rows"],
+    )
+    _upsert(
+        db_session,
+        ElementUsage.__table__,  # type: ignore[arg-type]
+        [
+            {"day": d, "element_id": e, "department_code": dp, "reads": r}
+            for (d, e, dp), r in sorted(elements.items())
+        ],
+        ["day", "element_id", "department_code"],
+        ["reads"],
+    )
+
+
+def _add_pair(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return (a[0] + b[0], a[1] + b[1])
+
+
+#: Reads are counted in memory and written in batches (``citybase.writebehind``).
+USAGE_BUFFER = writebehind.Buffer(name="datahub.usage", merge=_add_pair, write=_write_counts)
+
+
 def count_read(
     db_session: Session,
     *,
@@ -72,39 +125,25 @@ def count_read(
     reads: int = 1,
     day: dt.date | None = None,
 ) -> None:
-    """Add one read (or ``reads``) to the dataset's and its read elements' counters."""
+    """Add one read (or ``reads``) to the dataset's and its read elements' counters.
+
+    Nothing is written now: the counts are merged in memory and written within seconds (or
+    by ``flush_counts`` before a report), so a read takes no write lock.
+    """
     if channel not in CHANNELS:
         raise ValidationFailed(
             f"Unknown channel '{channel}'; use one of {', '.join(CHANNELS)}.", field="channel"
         )
     day = day or utcnow().date()
-    _upsert(
-        db_session,
-        DatasetUsage.__table__,  # type: ignore[arg-type]
-        [
-            {
-                "day": day,
-                "dataset_id": dataset_id,
-                "department_code": department_code,
-                "channel": channel,
-                "reads": reads,
-                "rows": rows,
-            }
-        ],
-        ["day", "dataset_id", "department_code", "channel"],
-        ["reads", "rows"],
+    cols = tuple(sorted(columns)) if columns is not None else None
+    writebehind.add(
+        db_session, USAGE_BUFFER, (day, dataset_id, department_code, channel, cols), (reads, rows)
     )
-    elements = elements_read(db_session, dataset_id, columns)
-    _upsert(
-        db_session,
-        ElementUsage.__table__,  # type: ignore[arg-type]
-        [
-            {"day": day, "element_id": e, "department_code": department_code, "reads": reads}
-            for e in elements
-        ],
-        ["day", "element_id", "department_code"],
-        ["reads"],
-    )
+
+
+def flush_counts(db_session: Session) -> None:
+    """Write the reads counted so far in ``db_session``'s transaction (before a report)."""
+    writebehind.flush(db_session, USAGE_BUFFER)
 
 
 def high_frequency(
@@ -121,6 +160,7 @@ def high_frequency(
     datasets, the owner) to see only what *other* departments need. ``public`` and
     ``platform`` readers are never counted as departments.
     """
+    flush_counts(db_session)
     until = until or utcnow().date()
     since = since or until - dt.timedelta(days=30)
     if since > until:
@@ -222,6 +262,7 @@ def dataset_usage(
     *, db_session: Session, dataset: Dataset, days: int = 30
 ) -> list[tuple[str, int, int]]:
     """(requesting department, reads, rows) for one dataset over the last ``days`` days."""
+    flush_counts(db_session)
     since = utcnow().date() - dt.timedelta(days=days)
     du = DatasetUsage
     rows = db_session.execute(

@@ -7,11 +7,12 @@ CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from citybase.errors import AuthenticationRequired, PermissionDenied
 from citybase.identity import service
@@ -22,12 +23,20 @@ SESSION_COOKIE = "citybase_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work. On SQLite it reads without a lock and takes the write
+    lock at its first write (``citybase.db``), so a slow step before it (a password hash, a
+    file parse) holds nobody up.
+
+    A coroutine: making a session does no I/O, so it needs no trip to a worker thread."""
     session: Session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():  # closing rolls back: I/O, so off the event loop
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -54,8 +63,6 @@ async def optional_user(request: Request, db_session: SessionDep) -> User | None
                 "Authorization header must be 'Bearer <token>'.", field="Authorization"
             )
         user = service.resolve_token(db_session=db_session, token=token.strip())
-        if db_session.dirty:
-            db_session.commit()
         request.state.user = user
         request.state.auth = "token"
         return user

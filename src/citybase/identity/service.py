@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
+from citybase import writebehind
 from citybase.audit import service as audit_service
 from citybase.db import utcnow
 from citybase.errors import (
@@ -336,6 +340,7 @@ def issue_token(*, db_session: Session, user: User, name: str, days: int) -> tup
 
 
 def list_tokens(*, db_session: Session, user: User) -> list[ApiToken]:
+    writebehind.flush(db_session, TOKEN_USE_BUFFER)  # show uses up to now
     return list(
         db_session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
@@ -360,26 +365,55 @@ def revoke_token(*, db_session: Session, actor: User, token_id: int) -> ApiToken
 
 
 def resolve_token(*, db_session: Session, token: str) -> User:
-    """The user behind a bearer token, or a clear 401 saying why not."""
-    row = db_session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == security.token_digest(token))
-    )
+    """The user behind a bearer token, or a clear 401 saying why not.
+
+    Every API request comes through here: the token is read as plain columns (no ORM
+    object to build) and the user by primary key (the session's identity map)."""
+    t = ApiToken
+    row = db_session.execute(
+        select(t.id, t.user_id, t.revoked_at, t.expires_at, t.last_used_at).where(
+            t.token_hash == security.token_digest(token)
+        )
+    ).first()
     if row is None:
         raise AuthenticationRequired("Unknown API token.", code="invalid_token")
-    if row.revoked_at is not None:
+    token_id, user_id, revoked_at, expires_at, last_used_at = row
+    if revoked_at is not None:
         raise AuthenticationRequired("This API token has been revoked.", code="token_revoked")
     now = utcnow()
-    if row.expires_at <= now:
+    expires_at = _aware(expires_at)
+    if expires_at <= now:
         raise AuthenticationRequired(
-            f"This API token expired on {row.expires_at:%Y-%m-%d}; issue a new one.",
+            f"This API token expired on {expires_at:%Y-%m-%d}; issue a new one.",
             code="token_expired",
         )
-    if not row.user.active:
+    user = db_session.get(User, user_id)
+    if user is None or not user.active:
         raise AuthenticationRequired("The account behind this token is disabled.")
-    # Recording every use would turn each read into a write; once a minute is enough.
-    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-        row.last_used_at = now
-    return row.user
+    last_used_at = _aware(last_used_at) if last_used_at is not None else None
+    # Recording every use in the request would turn each read into a write: the time is
+    # written behind, within seconds, at most once a minute per token.
+    if last_used_at is None or now - last_used_at > dt.timedelta(minutes=1):
+        writebehind.add(db_session, TOKEN_USE_BUFFER, token_id, now)
+    return user
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """A Core column read bypasses UTCDateTime on some paths: make sure it is UTC-aware."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _write_token_uses(db_session: Session, items: dict[Hashable, Any]) -> None:
+    for token_id, at in sorted(items.items(), key=lambda kv: str(kv[0])):
+        db_session.execute(
+            sa_update(ApiToken)
+            .where(ApiToken.id == token_id)
+            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < at))
+            .values(last_used_at=at)
+        )
+
+
+TOKEN_USE_BUFFER = writebehind.Buffer(name="identity.token_use", merge=max, write=_write_token_uses)
 
 
 def _revoke_all(*, db_session: Session, user: User) -> None:

@@ -108,6 +108,10 @@ def settings_key(settings: Settings, key_id: str) -> bytes:
     return derive_key(settings.secret_key.get_secret_value(), key_id)
 
 
+#: Below this many rows columns are de-identified one after another.
+PARALLEL_ROWS = 50_000
+
+
 def apply_policy(table: pa.Table, policy: DeidPolicy, *, key: bytes, key_id: str) -> pa.Table:
     """A new table with every policy column de-identified; lineage in the schema metadata."""
     missing = [name for name in policy.columns if name not in table.column_names]
@@ -132,8 +136,11 @@ def apply_policy(table: pa.Table, policy: DeidPolicy, *, key: bytes, key_id: str
 
     # Columns are independent, and Arrow kernels and DuckDB release the GIL: run them side by
     # side so that keyed hashing in DuckDB overlaps the Python-side work on other columns.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        results = dict(zip(policy.columns, pool.map(one_column, policy.columns), strict=True))
+    if table.num_rows < PARALLEL_ROWS or len(policy.columns) < 2:  # a page: threads cost more
+        results = {name: one_column(name) for name in policy.columns}
+    else:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            results = dict(zip(policy.columns, pool.map(one_column, policy.columns), strict=True))
     out = table
     for name, column in results.items():
         out = out.set_column(out.column_names.index(name), name, column)

@@ -15,6 +15,7 @@ Token formats (documented in docs/privacy-deid.md):
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import os
 import re
@@ -118,6 +119,8 @@ class Pseudonymise(BaseModel):
 
     def apply(self, column: pa.Array, keys: Keys | None) -> pa.Array:
         keys = _need(keys, "pseudonymise")
+        if len(column) <= SMALL_COLUMN and len(keys.pseudonym) <= 64:
+            return _hmac_small(_strings(column, "pseudonymise"), keys, self.length)
         block = keys.pseudonym.ljust(64, b"\0")  # HMAC (RFC 2104) spelled out in SQL
         inner = bytes(b ^ 0x36 for b in block)
         outer = bytes(b ^ 0x5C for b in block)
@@ -127,6 +130,23 @@ class Pseudonymise(BaseModel):
         )
         params = [keys.key_id + ":", outer, inner, self.length]
         return _duck(_strings(column, "pseudonymise"), sql, params)
+
+
+#: Up to this many values (a page of rows, a read's subjects) Python's hmac beats a trip
+#: through DuckDB (~1 ms of set-up per call); the two give the same tokens (tested).
+SMALL_COLUMN = 4096
+
+
+def _hmac_small(column: pa.Array, keys: Keys, length: int) -> pa.Array:
+    prefix = keys.key_id + ":"
+    key = keys.pseudonym
+    out = [
+        None
+        if v is None
+        else prefix + hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:length]
+        for v in column.to_pylist()
+    ]
+    return pa.array(out, pa.string())
 
 
 def _duck(column: pa.Array, sql: str, params: list[object] | None = None) -> pa.Array:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 import citybase
 
@@ -33,11 +39,21 @@ def _script_heads() -> tuple[str, ...]:
     return tuple(sorted(script.get_heads()))
 
 
-@router.get("/health", response_model=Health)
-def health(request: Request) -> JSONResponse:
-    """Liveness and readiness: version, database reachability and migration state. Public."""
-    factory = request.app.state.session_factory
-    heads = list(_script_heads())
+#: The database's state is looked at most this often; between looks health answers from
+#: memory, so a probe (or a load balancer polling every instance) costs no query.
+HEALTH_TTL_SECONDS = 1.0
+
+
+@dataclass
+class _Probe:
+    at: float = -1e9
+    body: Health | None = None
+    status: int = 503
+    encoded: bytes = b""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def _check_database(factory: Any, heads: list[str]) -> tuple[Health, int]:
     try:
         with factory() as session:
             conn = session.connection()
@@ -58,7 +74,7 @@ def health(request: Request) -> JSONResponse:
             database=f"error: {type(exc).__name__}",
             migrations={"current": [], "heads": heads, "up_to_date": False},
         )
-        return JSONResponse(body.model_dump(), status_code=503)
+        return body, 503
     up_to_date = current == heads
     body = Health(
         status="ok" if up_to_date else "degraded",
@@ -66,4 +82,26 @@ def health(request: Request) -> JSONResponse:
         database=dialect,
         migrations={"current": current, "heads": heads, "up_to_date": up_to_date},
     )
-    return JSONResponse(body.model_dump(), status_code=200 if up_to_date else 503)
+    return body, 200 if up_to_date else 503
+
+
+@router.get("/health", response_model=Health)
+async def health(request: Request) -> Response:
+    """Liveness and readiness: version, database reachability and migration state. Public.
+
+    The database is queried at most once a second (``HEALTH_TTL_SECONDS``), in a worker
+    thread; concurrent probes share that answer.
+    """
+    probe: _Probe = getattr(request.app.state, "health_probe", None) or _Probe()
+    request.app.state.health_probe = probe
+    if time.monotonic() - probe.at > HEALTH_TTL_SECONDS:
+        async with probe.lock:
+            if time.monotonic() - probe.at > HEALTH_TTL_SECONDS:
+                factory = request.app.state.session_factory
+                body, status = await run_in_threadpool(
+                    _check_database, factory, list(_script_heads())
+                )
+                probe.body, probe.status = body, status
+                probe.encoded = json.dumps(body.model_dump()).encode()
+                probe.at = time.monotonic()
+    return Response(probe.encoded, status_code=probe.status, media_type="application/json")
