@@ -161,9 +161,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # one connection per request thread (the server's thread pool has 40)
-            kwargs.setdefault("pool_size", 20)
-            kwargs.setdefault("max_overflow", 30)
+            # a connection for each request thread (the server's thread pool has 40): an
+            # overflow connection costs its PRAGMAs every time it is opened
+            kwargs.setdefault("pool_size", 40)
+            kwargs.setdefault("max_overflow", 20)
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         engine = create_engine(url, **kwargs)
         gate = _GATES[engine] = _WriterGate()
@@ -179,7 +180,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 30)
+    kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", 10)
     return create_engine(url, **kwargs)
 
