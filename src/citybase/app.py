@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import citybase
 from citybase.audit.context import request_id_var
 from citybase.db import database_busy, make_engine, make_session_factory
-from citybase.errors import CitybaseError, ServiceUnavailable
+from citybase.errors import CitybaseError, Conflict, ServiceUnavailable
 from citybase.plugins import get_plugin_manager, load_all_models
 from citybase.settings import Settings, get_settings
 
@@ -154,6 +154,18 @@ def create_app(
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
+        if isinstance(exc, IntegrityError):
+            # Two requests created the same thing at the same moment (a unique key); the
+            # services check first, so only a race gets here: the loser is told to retry.
+            log.warning("integrity conflict on %s: %s", request.url.path, exc.orig)
+            return _error_response(
+                request,
+                Conflict(
+                    "This conflicts with a change made at the same moment by another "
+                    "request; reload and try again.",
+                    code="concurrent_change",
+                ),
+            )
         busy = database_busy(exc)
         if busy is None:
             return await unexpected(request, exc)

@@ -210,3 +210,50 @@ def test_concurrent_reads_sign_ins_and_writes_never_fail(live_settings: Settings
     engine.dispose()
     assert edited == edits["ok"]
     assert reads == statuses[("internal_read", 200)]
+
+
+@pytest.mark.slow
+def test_the_same_dataset_created_at_once_has_one_winner(live_settings: Settings) -> None:
+    """Eight stewards' clients create the same dataset at the same moment: one 201, the rest
+    409 saying what happened — never a 500 from the unique key."""
+    _city(live_settings)
+    server = LiveServer(live_settings)
+    server.start()
+    try:
+        steward = _token(server.url, "ld_steward")
+        barrier = threading.Barrier(8)
+        codes: list[int] = []
+        bodies: list[dict[str, object]] = []
+
+        def create(k: int) -> None:
+            body = {
+                "name": "ld-race",
+                "title": "同时创建的数据集",
+                "description": "并发测试",
+                "theme": "environment",
+                "keywords": ["并发"],
+                "update_frequency": "daily",
+                "licence": "gov-internal",
+                "sharing_type": "unconditional",
+                "sharing_condition": "",
+                "open_type": "not_open",
+            }
+            with httpx.Client(base_url=server.url, timeout=60) as c:
+                barrier.wait()
+                r = c.post("/api/datahub/datasets", json=body, headers=steward)
+            codes.append(r.status_code)
+            bodies.append(r.json())
+
+        threads = [threading.Thread(target=create, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        server.stop()
+    assert sorted(codes) == [201] + [409] * 7, codes
+    assert all(
+        b["error"]["code"] in ("conflict", "concurrent_change")  # type: ignore[index]
+        for b, c in zip(bodies, codes, strict=True)
+        if c == 409
+    )
