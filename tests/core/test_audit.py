@@ -76,7 +76,9 @@ def test_deleted_and_renumbered_record_is_detected(session: Session) -> None:
     lane, top = _fill_one_lane(session)
     seq = top - 2
     _tamper(session, f"DELETE FROM audit_record WHERE lane = {lane} AND seq = {seq}")
-    _tamper(session, f"UPDATE audit_record SET seq = seq - 1 WHERE lane = {lane} AND seq > {seq}")
+    # renumber in two steps: a unique (lane, seq) is checked row by row, in no set order
+    _tamper(session, f"UPDATE audit_record SET seq = -seq WHERE lane = {lane} AND seq > {seq}")
+    _tamper(session, f"UPDATE audit_record SET seq = -seq - 1 WHERE lane = {lane} AND seq < 0")
     result = audit_service.verify(db_session=session)
     assert not result.ok and result.first_broken_seq == seq
 
