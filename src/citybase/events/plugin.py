@@ -1,5 +1,5 @@
-"""Domain events as a plug-in: the outbox models, the live stream and the admin page,
-the CLI, and the event types of its own (none yet: jobs publishes ``jobs.JobProgress``)."""
+"""Domain events as a plug-in: the outbox models, the live stream, the admin page of failed
+deliveries and the CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from citybase.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    pass
+    import typer
+    from fastapi import APIRouter
 
 HERE = Path(__file__).parent
 
@@ -17,3 +18,29 @@ HERE = Path(__file__).parent
 @hookimpl
 def citybase_load_models() -> None:
     from citybase.events import models  # noqa: F401
+
+
+@hookimpl
+def citybase_routers() -> list[APIRouter]:
+    from citybase.events import pages, router
+
+    return [router.router, pages.router]
+
+
+@hookimpl
+def citybase_cli(app: typer.Typer) -> None:
+    from citybase.events.cli import app as events_app
+
+    app.add_typer(events_app, name="events")
+
+
+@hookimpl
+def citybase_template_dirs() -> list[Path]:
+    return [HERE / "templates"]
+
+
+@hookimpl
+def citybase_translations(locale: str) -> dict[str, str]:
+    from citybase.web.i18n import load_messages
+
+    return load_messages(HERE / "data" / f"messages.{locale}.yaml")
