@@ -151,3 +151,13 @@ def citybase_event_types() -> list[type[Any]]:  # type: ignore[empty-body]
 def citybase_event_subscribers() -> list[Any]:  # type: ignore[empty-body]
     """The domain's reactions to events (``citybase.events.Subscriber``: a stable name, the
     event types, and ``handle(db_session, event)``), run after the publisher commits."""
+
+
+@hookspec
+def citybase_load_jobs() -> None:
+    """Import the modules that define the domain's ``@citybase.jobs.job`` functions."""
+
+
+@hookspec
+def citybase_periodic_jobs() -> list[Any]:  # type: ignore[empty-body]
+    """Jobs to run every so often (``citybase.jobs.PeriodicJob(name, interval, args)``)."""

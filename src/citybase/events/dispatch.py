@@ -15,7 +15,7 @@ import json
 import logging
 import traceback
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from citybase.db import utcnow
@@ -33,18 +33,23 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_CAP_S))
 
 
-def _claim(db_session: Session, now: dt.datetime) -> Delivery | None:
-    due = (
+def _due(now: dt.datetime) -> Select[int]:
+    return (
         select(Delivery.id)
         .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
         .order_by(Delivery.id)
         .limit(1)
     )
+
+
+def _claim(db_session: Session, now: dt.datetime) -> Delivery | None:
+    due = _due(now)
     if db_session.get_bind().dialect.name == "postgresql":
         return db_session.scalars(
             select(Delivery).where(Delivery.id.in_(due.with_for_update(skip_locked=True)))
         ).first()
-    # SQLite: a write first takes the database's write lock for this transaction.
+    # SQLite: a write first takes the database's write lock for this transaction (a read
+    # that later upgrades to a write can fail at once with "database is locked").
     db_session.execute(text("UPDATE events_delivery SET attempts = attempts WHERE 0"))
     return db_session.scalars(select(Delivery).where(Delivery.id.in_(due))).first()
 
@@ -54,6 +59,9 @@ def deliver_one(
 ) -> bool:
     """Claim and run one due delivery. Return False when none was due."""
     now = now or utcnow()
+    with session_factory() as peek:  # a short read first: no write lock while idle
+        if peek.scalar(_due(now)) is None:
+            return False
     with session_factory() as db_session, db_session.begin():
         row = _claim(db_session, now)
         if row is None:
