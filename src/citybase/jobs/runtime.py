@@ -76,27 +76,27 @@ class Worker(threading.Thread):
         self._queues = queues
         self._poll = poll_seconds
         self._periodic = periodic
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.worker = name or worker_name(f"/{threading.get_ident()}")
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         hub("jobs").notify()
 
     def run(self) -> None:
         h = hub("jobs")
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             seen = h.seq
             try:
                 if self._periodic:
                     schedule_periodic(self._sf)
-                while not self._stop.is_set() and run_one(
+                while not self._halt.is_set() and run_one(
                     self._sf, worker=self.worker, lease_seconds=self._lease, queues=self._queues
                 ):
                     pass
             except Exception:
                 log.exception("job worker failed; trying again")
-            if not self._stop.is_set():
+            if not self._halt.is_set():
                 h.wait(seen, self._poll)
 
 
