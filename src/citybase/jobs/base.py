@@ -103,6 +103,21 @@ def enqueue(
 
     With ``dedupe_key``, a job with that key that already exists is returned instead.
     A rolled-back transaction queues nothing."""
+    return enqueue_new(
+        db_session, name, args, run_at=run_at, dedupe_key=dedupe_key, owner_id=owner_id
+    )[0]
+
+
+def enqueue_new(
+    db_session: Session,
+    name: str,
+    args: dict[str, Any],
+    *,
+    run_at: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    owner_id: int | None = None,
+) -> tuple[int, bool]:
+    """``enqueue``, also saying whether this call queued the job (False: deduplicated)."""
     from citybase.events.base import wake_after_commit
     from citybase.jobs.models import Job
 
@@ -130,14 +145,14 @@ def enqueue(
     if dedupe_key is not None:
         existing = db_session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
         if existing is not None:
-            return existing
+            return existing, False
         try:
             with db_session.begin_nested():
                 db_session.add(row)
         except IntegrityError:  # another worker queued the same key just now
             found = db_session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key))
             assert found is not None
-            return found
+            return found, False
     else:
         db_session.add(row)
         db_session.flush()
@@ -146,7 +161,7 @@ def enqueue(
             text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(row.id)}
         )
     wake_after_commit(db_session, "jobs")
-    return row.id
+    return row.id, True
 
 
 class JobContext:

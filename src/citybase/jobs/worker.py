@@ -230,7 +230,7 @@ def schedule_periodic(
 ) -> int:
     """Queue each periodic job once per interval slot (dedupe key), whatever the number of
     workers doing this at the same time. Return how many were newly queued."""
-    from citybase.jobs.base import enqueue
+    from citybase.jobs.base import enqueue_new
 
     now = now or utcnow()
     n = 0
@@ -239,10 +239,9 @@ def schedule_periodic(
         slot = int(now.timestamp()) // seconds
         key = f"periodic:{p.name}:{slot}"
         with session_factory() as s, s.begin():
-            before = s.scalar(select(Job.id).where(Job.dedupe_key == key))
-            if before is None:
-                enqueue(s, p.name, p.args, run_at=now, dedupe_key=key)
-                n += 1
+            if s.get_bind().dialect.name == "sqlite":  # take the write lock before reading
+                s.execute(text("UPDATE jobs_job SET attempts = attempts WHERE 0"))
+            n += enqueue_new(s, p.name, p.args, run_at=now, dedupe_key=key)[1]
     return n
 
 
