@@ -3,6 +3,7 @@ API is owner-or-admin only, and leftovers of killed loads are swept."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from citybase.app import create_app
 from citybase.datahub.models import Dataset
 from citybase.datahub.uploads import sweep
+from citybase.events.models import OutboxEvent
 from citybase.identity.enums import Role
 from citybase.jobs import enqueue
 from citybase.jobs.runtime import drain
@@ -81,6 +83,12 @@ def test_large_upload_answers_202_and_loads_as_a_job(
     v2 = client.get("/api/datahub/datasets/dha-air/versions/2", headers=steward.headers).json()
     assert v2["source_name"] == "站点.csv"
     assert _uploads(db) == []  # the job removed its file
+    with db.sf() as s:  # each load told the other domains, addressed to the owners
+        loaded = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == "datahub.VersionLoaded")
+        ).all()
+        assert [json.loads(e.payload)["number"] for e in loaded] == [1, 2]
+        assert {e.audience_departments for e in loaded} == {'["DHA"]'}
 
 
 def test_large_upload_on_the_page_redirects_to_the_job_page(

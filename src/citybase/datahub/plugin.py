@@ -126,3 +126,10 @@ def citybase_periodic_jobs() -> list[Any]:
     from citybase.datahub.uploads import PERIODIC
 
     return list(PERIODIC)
+
+
+@hookimpl
+def citybase_event_types() -> list[type[Any]]:
+    from citybase.datahub.events import VersionLoaded
+
+    return [VersionLoaded]
