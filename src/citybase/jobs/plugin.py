@@ -53,3 +53,18 @@ def citybase_event_types() -> list[type[Any]]:
     from citybase.jobs.events import JobProgress
 
     return [JobProgress]
+
+
+@hookimpl
+def citybase_demo_steps() -> list[Any]:
+    from citybase.hookspecs import DemoStep
+
+    def run(ctx: Any) -> None:
+        # deliver what the other steps published and run what they queued, so the demo
+        # city starts with every reaction done (the server's in-process worker takes over)
+        from citybase.jobs.runtime import drain
+
+        totals = drain(ctx.session_factory, settings=ctx.settings)
+        ctx.console.print(f"  events delivered: {totals['deliveries']}, jobs run: {totals['jobs']}")
+
+    return [DemoStep(name="jobs", order=990, run=run)]
