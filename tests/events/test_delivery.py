@@ -144,3 +144,47 @@ def test_two_dispatchers_deliver_each_event_once_per_subscriber(
     assert sorted(recorder.calls) == sorted(
         [(who, f"C-{i}") for i in range(n) for who in ("dashboard", "operations")]
     )
+
+
+def test_admins_see_failures_on_a_page_and_retry_them(db: LiveDb, recorder: Recorder) -> None:
+    from fastapi.testclient import TestClient
+
+    from citybase.app import create_app
+    from citybase.identity.enums import Role
+    from tests.factories import PASSWORD, auth_headers, csrf_of, make_user
+
+    recorder.fail_times = 100
+    with db.sf() as s:
+        admin = make_user(s, role=Role.platform_admin)
+        officer = make_user(s, role=Role.officer, department_code="CG")
+        officer_headers = auth_headers(s, officer)
+        publish(s, Broken(case="B-9"))
+        s.commit()
+    deliver_due(db.sf, max_attempts=1)
+    settings = db.settings.model_copy(update={"inprocess_worker": False})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/events/failures", headers=officer_headers).status_code == 403
+        r = client.post(
+            "/login",
+            data={"username": admin.username, "password": PASSWORD, "next": "/"},
+            headers={"Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        page = client.get("/admin/events", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+        assert "test.broken" in page.text and "the dashboard service is down" in page.text
+        with db.sf() as s:
+            delivery_id = s.scalars(select(Delivery.id)).one()
+        recorder.fail_times = 0
+        r = client.post(
+            f"/admin/events/{delivery_id}/retry",
+            data={"csrf_token": csrf_of(page.text)},
+            headers={"Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert drain(db.sf, settings=db.settings)["deliveries"] == 1
+        page = client.get("/admin/events", headers={"Accept": "text/html"})
+        assert 'data-testid="no-failures"' in page.text
+    assert recorder.calls == [("broken", "B-9")]

@@ -9,6 +9,7 @@ has failed for good). ``sweep`` removes temp files and ``.incoming-*`` files old
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from citybase.jobs import JobContext, JobFailed, PeriodicJob, enqueue, job
+from citybase.jobs import JobCancelled, JobContext, JobFailed, PeriodicJob, enqueue, job
 
 log = logging.getLogger("citybase.datahub")
 
@@ -113,14 +114,18 @@ def load_upload(
             me = _thread_id()
 
             def progress(done: int, total: int) -> None:
-                # On SQLite another connection's write would invalidate this session's read
-                # snapshot before it writes; load_version writes only after the ingest, so
-                # end the snapshot here. Reports from DuckDB's poller thread are skipped.
-                if _thread_id() != me:
+                message = f"{source_name}: {round(100 * done / max(total, 1))}%"
+                if _thread_id() != me:  # DuckDB's progress poller: never raise there
+                    with contextlib.suppress(JobCancelled):
+                        ctx.progress(done, total, message)
                     return
                 if sqlite:
+                    # Another connection's write (this progress) would invalidate this
+                    # session's read snapshot before it writes: load_version writes only
+                    # after the ingest, whose last report comes from this thread, so end
+                    # the snapshot here.
                     s.commit()
-                ctx.progress(done, total, f"{source_name}: {round(100 * done / max(total, 1))}%")
+                ctx.progress(done, total, message)
 
             try:
                 report = service.load_version(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citybase.hookspecs import hookimpl
+from citybase.hookspecs import ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
     import typer
@@ -44,3 +44,19 @@ def citybase_translations(locale: str) -> dict[str, str]:
     from citybase.web.i18n import load_messages
 
     return load_messages(HERE / "data" / f"messages.{locale}.yaml")
+
+
+@hookimpl
+def citybase_modules() -> list[ModuleInfo]:
+    return [
+        ModuleInfo(
+            key="event-failures",
+            title_zh="事件投递失败",
+            title_en="Failed event deliveries",
+            url="/admin/events",
+            roles=frozenset({"platform_admin"}),
+            description_zh="多次重试仍失败的跨域事件订阅，可排除原因后重试",
+            description_en="Domain event subscribers that kept failing; retry them here",
+            order=95,
+        )
+    ]
