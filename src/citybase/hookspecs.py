@@ -139,3 +139,15 @@ def citybase_rows_read(db_session: Session, event: Any) -> None:
     """A staff user read rows about personal subjects (``citybase.datahub.scope.RowsReadEvent``:
     who, which dataset and version, purpose, grant, channel and the subjects' ID numbers —
     never to be stored in clear). Runs inside the reader's transaction."""
+
+
+@hookspec
+def citybase_event_types() -> list[type[Any]]:  # type: ignore[empty-body]
+    """The domain's event classes (``citybase.events.DomainEvent`` subclasses, each with a
+    unique ``event_type`` such as "sharing.RequestDecided"). ``publish`` refuses others."""
+
+
+@hookspec
+def citybase_event_subscribers() -> list[Any]:  # type: ignore[empty-body]
+    """The domain's reactions to events (``citybase.events.Subscriber``: a stable name, the
+    event types, and ``handle(db_session, event)``), run after the publisher commits."""

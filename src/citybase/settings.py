@@ -118,6 +118,43 @@ class Settings(BaseSettings):
             "of the same name. Default: the shipped definitions only."
         ),
     )
+    inprocess_worker: bool = Field(
+        True,
+        description=(
+            "Run the event dispatcher and a job worker as threads inside `citybase serve` "
+            "(and the demo). Set false when `citybase worker` processes do the work."
+        ),
+    )
+    events_max_attempts: int = Field(
+        8, ge=1, description="Tries of one event delivery before it is shown as failed."
+    )
+    events_keepalive_seconds: float = Field(
+        15.0, gt=0, description="Seconds between keep-alive comments on the live event stream."
+    )
+    job_lease_seconds: int = Field(
+        300,
+        ge=5,
+        description=(
+            "How long a worker holds a running job without reporting progress; after that "
+            "the job counts as stuck (worker killed) and is queued again."
+        ),
+    )
+    upload_job_mb: float = Field(
+        4.0,
+        ge=0,
+        description=(
+            "Uploads larger than this many MiB load as a background job (202 + job URL); "
+            "smaller ones load inside the request."
+        ),
+    )
+    upload_sweep_minutes: int = Field(
+        60,
+        ge=1,
+        description=(
+            "Upload temp files and `.incoming-*` files older than this, held by no running "
+            "job, are removed at start-up and by the periodic sweep."
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
