@@ -230,10 +230,27 @@ async def decide(
             return RedirectResponse(f"/sharing/grants/{grant.id}", status_code=303)
         if action == "reject":
             service.reject_request(
-                db_session=db_session, actor=user, request_id=request_id, reason=reason
+                db_session=db_session,
+                actor=user,
+                request_id=request_id,
+                reason=reason,
+                settings=_settings(request),
+            )
+        elif action == "extend":
+            service.extend_request(
+                db_session=db_session,
+                actor=user,
+                request_id=request_id,
+                reason=reason,
+                settings=_settings(request),
             )
         elif action == "withdraw":
-            service.withdraw_request(db_session=db_session, actor=user, request_id=request_id)
+            service.withdraw_request(
+                db_session=db_session,
+                actor=user,
+                request_id=request_id,
+                settings=_settings(request),
+            )
         else:
             raise ValidationFailed(f"Unknown action '{action}'.", field="action")
         db_session.commit()

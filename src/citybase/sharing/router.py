@@ -90,18 +90,42 @@ def approve(
 
 @router.post("/requests/{request_id}/reject", response_model=RequestRead)
 def reject(
-    request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+    request: Request, request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
 ) -> RequestRead:
     req = service.reject_request(
-        db_session=db_session, actor=user, request_id=request_id, reason=body.reason
+        db_session=db_session,
+        actor=user,
+        request_id=request_id,
+        reason=body.reason,
+        settings=_settings(request),
+    )
+    db_session.commit()
+    return service.request_read(db_session, req)
+
+
+@router.post("/requests/{request_id}/extend", response_model=RequestRead)
+def extend(
+    request: Request, request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+) -> RequestRead:
+    """The owning department extends its decision time limit (延期), with a reason."""
+    req = service.extend_request(
+        db_session=db_session,
+        actor=user,
+        request_id=request_id,
+        reason=body.reason,
+        settings=_settings(request),
     )
     db_session.commit()
     return service.request_read(db_session, req)
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestRead)
-def withdraw(request_id: int, user: CurrentUser, db_session: SessionDep) -> RequestRead:
-    req = service.withdraw_request(db_session=db_session, actor=user, request_id=request_id)
+def withdraw(
+    request: Request, request_id: int, user: CurrentUser, db_session: SessionDep
+) -> RequestRead:
+    req = service.withdraw_request(
+        db_session=db_session, actor=user, request_id=request_id, settings=_settings(request)
+    )
     db_session.commit()
     return service.request_read(db_session, req)
 

@@ -87,12 +87,16 @@ class Deadline:
         spent = clock.measure(self.paused_at, at, working=self.unit.working)
         return replace(self, paused=self.paused + spent, paused_at=None)
 
-    def extend(self, clock: WorkClock, *, amount: float) -> Deadline:
-        """Add ``amount`` of the deadline's unit after the current due instant (延期)."""
+    def extend(
+        self, clock: WorkClock, *, amount: float, unit: Unit | str | None = None
+    ) -> Deadline:
+        """Add ``amount`` ``unit`` (default: the deadline's) after the current due (延期)."""
+        unit = Unit(unit) if unit is not None else self.unit
         due = self.due_at(clock)
-        new_due = clock.add(due, amount, self.unit)
+        new_due = clock.add(due, amount, unit)
         extra = clock.measure(due, new_due, working=self.unit.working)
-        return replace(self, allowed=self.allowed + extra, amount=self.amount + amount)
+        total = self.amount + amount if unit is self.unit else self.amount
+        return replace(self, allowed=self.allowed + extra, amount=total)
 
     def state(self, clock: WorkClock, *, now: dt.datetime) -> DeadlineState:
         effective = self.paused_at if self.paused_at is not None and self.paused_at < now else now

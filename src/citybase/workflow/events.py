@@ -1,0 +1,25 @@
+"""The workflow's domain event: published on every move, in the mover's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from citybase.events import DomainEvent
+
+
+class Transitioned(DomainEvent):
+    """A workflow instance moved (``from_state`` None: it was started)."""
+
+    event_type: ClassVar[str] = "workflow.Transitioned"
+    version: ClassVar[int] = 1
+
+    workflow: str
+    instance_id: int
+    subject_type: str
+    subject_id: str
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    due_at: dt.datetime | None = None

@@ -1,0 +1,27 @@
+"""The workflow as a plug-in: its tables and its event type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from citybase.hookspecs import hookimpl
+
+
+@hookimpl
+def citybase_load_models() -> None:
+    from citybase.workflow import models  # noqa: F401
+
+
+@hookimpl
+def citybase_event_types() -> list[type[Any]]:
+    from citybase.workflow.events import Transitioned
+
+    return [Transitioned]
+
+
+@hookimpl
+def citybase_check_settings(settings: Any) -> None:
+    """Refuse to start with an invalid workflow file."""
+    from citybase.workflow.registry import workflows
+
+    workflows(settings)
