@@ -401,11 +401,12 @@ def transition(
     instance.state = move.target
     instance.updated_at = now
     _store_deadline(instance, deadline, settings)
+    label = f"{instance.subject_type} {instance.subject_id}"
     try:
         db_session.flush()
     except StaleDataError:
         raise Conflict(
-            f"{instance.subject_type} {instance.subject_id} was moved by someone else "
+            f"{label} was moved by someone else "
             "meanwhile; reload it to see its state and try again.",
             field="version",
         ) from None
