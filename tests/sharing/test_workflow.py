@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from citybase.events.models import OutboxEvent
 from citybase.settings import Settings
 from citybase.workflow import service as workflow_service
 from citybase.workflow.models import WorkflowInstance
-from citybase.worktime import clock_for
+from citybase.worktime import CalendarNotCovered, clock_for
 from tests.factories import PASSWORD
 from tests.sharing.conftest import INSURANCE_CSV, Actor, approve, dataset, file
 
@@ -36,7 +37,11 @@ def test_a_pending_request_shows_the_owners_deadline_in_working_days(
 ) -> None:
     body = file(client, zsj, insurance).json()
     created = dt.datetime.fromisoformat(body["created_at"])
-    expected = clock_for(settings).add(created, 5, "working_days")
+    try:
+        expected = clock_for(settings).add(created, 5, "working_days")
+    except CalendarNotCovered:  # filed near the end of the calendar's data: no deadline
+        assert body["status"] == "pending" and body["due_at"] is None
+        return
     assert dt.datetime.fromisoformat(body["due_at"]) == expected
     assert body["deadline_status"] == "on_time" and body["deadline_label"] == "正常"
     assert body["due_local"].endswith("18:00")  # end of the 5th working day, local time
@@ -59,6 +64,8 @@ def test_the_owner_extends_the_time_limit_and_the_requester_may_not(
 ) -> None:
     body = file(client, zsj, insurance).json()
     rid = body["id"]
+    if body["due_at"] is None:  # filed near the end of the calendar's data
+        pytest.skip("no deadline can be counted from today on this calendar")
     url = f"/api/sharing/requests/{rid}/extend"
     by_requester = client.post(url, json={"reason": "需要更多时间"}, headers=zsj.headers)
     assert by_requester.status_code == 403

@@ -178,3 +178,23 @@ def test_a_transition_by_subject_and_an_unknown_action(
             db_session=session, instance_id=inst.id, action="cancel", actor=None,
             settings=wf_settings,
         )  # fmt: skip
+
+
+def test_a_limit_the_calendar_cannot_count_does_not_stop_the_work(
+    session: Session, wf_settings: Settings
+) -> None:
+    from citybase.worktime.calendar import NATIONAL_YEARS
+
+    last = NATIONAL_YEARS.stop - 1
+    # 8 working hours from the last evening the data covers run into an uncovered year.
+    inst = _start(session, wf_settings, "c-4", f"{last}-12-31 17:00")
+    assert inst.state == "open" and inst.deadline_due_at is None
+    first = workflow_service.history(db_session=session, instance=inst)[0]
+    error = json.loads(first.data)["deadline_error"]
+    assert f"{last + 1}-01-01" in error and f"–{last} only" in error
+    audit = session.scalar(
+        select(AuditRecord).where(
+            AuditRecord.object_type == "test_case", AuditRecord.object_id == "c-4"
+        )
+    )
+    assert audit is not None and "deadline_error" in json.loads(audit.detail)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +29,10 @@ from citybase.workflow.definition import ANY, Transition, Workflow
 from citybase.workflow.events import Transitioned
 from citybase.workflow.models import WorkflowInstance, WorkflowTransition
 from citybase.workflow.registry import get_workflow
-from citybase.worktime import Deadline, DeadlineState, clock_for
+from citybase.worktime import CalendarNotCovered, Deadline, DeadlineState, clock_for
+from citybase.worktime.clock import Unit
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "allowed_actions",
@@ -62,8 +66,6 @@ def departments_of(instance: WorkflowInstance) -> dict[str, str | None]:
 def deadline_of(instance: WorkflowInstance, settings: Settings | None = None) -> Deadline | None:
     if instance.deadline_unit is None or instance.deadline_started_at is None:
         return None
-    from citybase.worktime.clock import Unit
-
     return Deadline(
         unit=Unit(instance.deadline_unit),
         amount=instance.deadline_amount or 0.0,
@@ -82,12 +84,27 @@ def deadline_state(
     deadline = deadline_of(instance, settings)
     if deadline is None:
         return None
-    return deadline.state(clock_for(_settings(settings)), now=now or utcnow())
+    try:
+        return deadline.state(clock_for(_settings(settings)), now=now or utcnow())
+    except CalendarNotCovered as exc:
+        log.warning("deadline of %s %s: %s", instance.subject_type, instance.subject_id, exc)
+        return None
+
+
+def _uncounted(instance: WorkflowInstance, exc: CalendarNotCovered) -> str:
+    """A time limit the calendar cannot count: the move goes ahead without a deadline (a
+    city's work must not stop because next year's holidays are not entered yet); the reason
+    is logged and kept in the move's history and audit record."""
+    log.warning(
+        "no deadline for %s %s: %s", instance.subject_type, instance.subject_id, exc.message
+    )
+    return exc.message
 
 
 def _store_deadline(
     instance: WorkflowInstance, deadline: Deadline | None, settings: Settings
 ) -> None:
+    due = deadline.due_at(clock_for(settings)) if deadline else None
     instance.deadline_unit = deadline.unit.value if deadline else None
     instance.deadline_amount = deadline.amount if deadline else None
     instance.deadline_started_at = deadline.started_at if deadline else None
@@ -98,7 +115,7 @@ def _store_deadline(
         deadline.paused // dt.timedelta(microseconds=1) if deadline else None
     )
     instance.deadline_paused_at = deadline.paused_at if deadline else None
-    instance.deadline_due_at = deadline.due_at(clock_for(settings)) if deadline else None
+    instance.deadline_due_at = due
 
 
 def _next_deadline(
@@ -256,6 +273,7 @@ def _record(
             "from": from_state,
             "to": instance.state,
             "reason": reason,
+            **({"deadline_error": data["deadline_error"]} if "deadline_error" in data else {}),
         },
         department_code=actor.department_code if actor is not None else None,
     )
@@ -309,18 +327,21 @@ def start(
         updated_at=now,
     )
     limit = wf.states[wf.initial].time_limit
-    deadline = None
+    deadline, problem = None, None
     if limit is not None:
-        deadline = Deadline.start(
-            clock_for(settings), at=now, amount=limit.amount, unit=limit.unit,
-            warn_share=settings.worktime_warning_share,
-        )  # fmt: skip
-    _store_deadline(instance, deadline, settings)
+        try:
+            deadline = Deadline.start(
+                clock_for(settings), at=now, amount=limit.amount, unit=limit.unit,
+                warn_share=settings.worktime_warning_share,
+            )  # fmt: skip
+            _store_deadline(instance, deadline, settings)
+        except CalendarNotCovered as exc:
+            problem = _uncounted(instance, exc)
     db_session.add(instance)
     db_session.flush()
     _record(
         db_session, wf=wf, instance=instance, action="start", from_state=None, actor=actor,
-        at=now, reason="", data={},
+        at=now, reason="", data={"deadline_error": problem} if problem else {},
     )  # fmt: skip
     return instance
 
@@ -397,10 +418,14 @@ def transition(
     _required(move, reason, data)
     now = at or utcnow()
     from_state = instance.state
-    deadline = _next_deadline(wf, move, instance, now, settings)
+    try:
+        deadline = _next_deadline(wf, move, instance, now, settings)
+        _store_deadline(instance, deadline, settings)
+    except CalendarNotCovered as exc:
+        data["deadline_error"] = _uncounted(instance, exc)
+        _store_deadline(instance, None, settings)
     instance.state = move.target
     instance.updated_at = now
-    _store_deadline(instance, deadline, settings)
     label = f"{instance.subject_type} {instance.subject_id}"
     try:
         db_session.flush()
