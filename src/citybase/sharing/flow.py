@@ -8,6 +8,7 @@ default) and extensions come from the workflow file the city may replace.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -58,22 +59,41 @@ def start(
         workflow=WORKFLOW,
         subject_type=SUBJECT,
         subject_id=req.id,
-        departments={"owner": req.dataset.department.code, "requester": req.department.code},
+        departments=_departments(req),
         actor=actor,
         settings=settings,
         at=req.created_at,
     )
 
 
+def _departments(req: SharingRequest) -> dict[str, str | None]:
+    return {"owner": req.dataset.department.code, "requester": req.department.code}
+
+
+def unsaved_instance(req: SharingRequest) -> WorkflowInstance:
+    """What a pending request without an instance would start as (guards only; not saved)."""
+    return WorkflowInstance(
+        workflow=WORKFLOW,
+        subject_type=SUBJECT,
+        subject_id=str(req.id),
+        state=req.status,
+        departments=json.dumps(_departments(req), sort_keys=True),
+    )
+
+
 def instance_of(
-    db_session: Session, req: SharingRequest, settings: Settings | None = None
+    db_session: Session,
+    req: SharingRequest,
+    settings: Settings | None = None,
+    *,
+    adopt: bool = True,
 ) -> WorkflowInstance | None:
-    """The request's instance; a pending request filed before the workflow existed gets one
-    (its time limit counted from when it was filed)."""
+    """The request's instance; with ``adopt``, a pending request filed before the workflow
+    existed gets one (its time limit counted from when it was filed)."""
     found = workflow_service.find_instance(
         db_session=db_session, workflow=WORKFLOW, subject_type=SUBJECT, subject_id=req.id
     )
-    if found is None and req.status == RequestStatus.pending:
+    if found is None and adopt and req.status == RequestStatus.pending:
         found = start(db_session, req, None, settings or get_settings())
     return found
 
@@ -132,3 +152,20 @@ def deadline(
     tz = clock_for(settings).tz
     local = state.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     return DeadlineInfo(state.due_at, local, state.status.value, zh, en)
+
+
+def allowed_moves(
+    *, db_session: Session, viewer: User, request: SharingRequest, settings: Settings | None = None
+) -> list[str]:
+    """The workflow moves ``viewer`` may take on the request now (for pages' buttons)."""
+    instance = instance_of(db_session, request, settings, adopt=False)
+    if instance is None:
+        if request.status != RequestStatus.pending:
+            return []
+        instance = unsaved_instance(request)
+    return [
+        m.name
+        for m in workflow_service.allowed_actions(
+            db_session=db_session, instance=instance, actor=viewer, settings=settings
+        )
+    ]

@@ -39,6 +39,7 @@ from citybase.settings import Settings, get_settings
 from citybase.sharing import flow
 from citybase.sharing.deid import personal_columns
 from citybase.sharing.enums import MAX_GRANT_DAYS, STATUS_LABELS, RequestStatus
+from citybase.sharing.flow import allowed_moves
 from citybase.sharing.grants import column_classes, make_grant, state_of, today
 from citybase.sharing.grants import to_read as grant_read
 from citybase.sharing.models import SharingGrant, SharingRequest
@@ -52,6 +53,7 @@ from citybase.sharing.tracker import (
 )
 
 __all__ = [
+    "allowed_moves",
     "approve_request",
     "extend_request",
     "file_request",
