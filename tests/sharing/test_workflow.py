@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from citybase.app import create_app
 from citybase.events.models import OutboxEvent
+from citybase.identity.enums import Role
 from citybase.settings import Settings
+from citybase.sharing import plugin as sharing_plugin
 from citybase.workflow import service as workflow_service
 from citybase.workflow.models import WorkflowInstance
+from citybase.workflow.registry import reload
 from citybase.worktime import CalendarNotCovered, clock_for
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, auth_headers, make_user
 from tests.sharing.conftest import INSURANCE_CSV, Actor, approve, dataset, file
 
 HTML = {"Accept": "text/html"}
@@ -135,3 +142,37 @@ def test_a_pending_request_filed_before_the_workflow_is_adopted(
     assert client.get(f"/api/sharing/requests/{rid}", headers=zsj.headers).json()["due_at"] is None
     assert approve(client, rsj, rid).status_code == 200
     assert _instance(session, rid).state == "granted"
+
+
+def test_a_city_workflow_changes_who_decides_and_the_time_limit(
+    session: Session,
+    settings: Settings,
+    session_factory: Any,
+    tmp_path: Path,
+    insurance: str,
+    rsj: Actor,
+    zsj: Actor,
+) -> None:
+    shipped = Path(sharing_plugin.__file__).parent / "data/workflows/sharing_request.yaml"
+    doc = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    doc["states"]["pending"]["time_limit"] = {"amount": 2, "unit": "calendar_hours"}
+    approve_move = next(t for t in doc["transitions"] if t["name"] == "approve")
+    approve_move["roles"] = ["dept_admin"]  # this city: the department admin decides
+    city = tmp_path / "city-workflows"
+    city.mkdir()
+    (city / "sharing_request.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+    reload()
+    city_settings = settings.model_copy(update={"workflow_dir": city})
+    with TestClient(create_app(city_settings, session_factory=session_factory)) as client:
+        body = file(client, zsj, insurance).json()
+        created = dt.datetime.fromisoformat(body["created_at"])
+        assert dt.datetime.fromisoformat(body["due_at"]) == created + dt.timedelta(hours=2)
+        steward = approve(client, rsj, body["id"])
+        assert steward.status_code == 403
+        assert (
+            "is for dept_admin of the owner department (SRS)" in steward.json()["error"]["message"]
+        )
+        admin = make_user(session, Role.dept_admin, "SRS")
+        r = approve(client, Actor(admin, auth_headers(session, admin)), body["id"])
+        assert r.status_code == 200, r.text
+    reload()
