@@ -176,3 +176,31 @@ def test_a_city_workflow_changes_who_decides_and_the_time_limit(
         r = approve(client, Actor(admin, auth_headers(session, admin)), body["id"])
         assert r.status_code == 200, r.text
     reload()
+
+
+def test_the_request_history_in_the_api_and_on_the_page(
+    client: TestClient, insurance: str, rsj: Actor, zsj: Actor
+) -> None:
+    rid = file(client, zsj, insurance).json()["id"]
+    r = client.post(
+        f"/api/sharing/requests/{rid}/reject", json={"reason": "用途不明确"}, headers=rsj.headers
+    )
+    assert r.status_code == 200
+    moves = client.get(f"/api/sharing/requests/{rid}/history", headers=zsj.headers).json()
+    assert [(m["action"], m["label"], m["to_state"]) for m in moves] == [
+        ("start", "提交申请", "pending"),
+        ("reject", "驳回", "rejected"),
+    ]
+    assert moves[1]["actor"] == rsj.user.username and moves[1]["reason"] == "用途不明确"
+    outsider = client.get(f"/api/sharing/requests/{rid}/history", headers={})
+    assert outsider.status_code == 401
+    client.cookies.clear()
+    client.post(
+        "/login",
+        data={"username": zsj.user.username, "password": PASSWORD, "next": "/"},
+        headers=HTML,
+    )
+    page = client.get(f"/sharing/requests/{rid}", headers=HTML)
+    assert 'data-testid="history"' in page.text and "用途不明确" in page.text
+    assert 'data-testid="approve-form"' not in page.text  # decided: no buttons
+    client.cookies.clear()

@@ -18,6 +18,7 @@ from citybase.identity.models import User
 from citybase.settings import Settings, get_settings
 from citybase.sharing.enums import RequestStatus
 from citybase.sharing.models import SharingRequest
+from citybase.sharing.schemas import RequestMove
 from citybase.workflow import service as workflow_service
 from citybase.workflow.models import WorkflowInstance
 from citybase.workflow.registry import get_workflow
@@ -168,4 +169,30 @@ def allowed_moves(
         for m in workflow_service.allowed_actions(
             db_session=db_session, instance=instance, actor=viewer, settings=settings
         )
+    ]
+
+
+def request_history(
+    *, db_session: Session, request: SharingRequest, settings: Settings | None = None
+) -> list[RequestMove]:
+    """The request's workflow moves, oldest first (empty for requests older than it)."""
+    instance = instance_of(db_session, request, settings, adopt=False)
+    if instance is None:
+        return []
+    settings = settings or get_settings()
+    wf = get_workflow(WORKFLOW, settings)
+    tz = clock_for(settings).tz
+    labels = {"start": "提交申请"} | {name: t.label_zh for name, t in wf.transitions.items()}
+    return [
+        RequestMove(
+            action=m.action,
+            label=labels.get(m.action, m.action),
+            from_state=m.from_state,
+            to_state=m.to_state,
+            actor=m.actor_name,
+            at=m.at,
+            at_local=m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            reason=m.reason,
+        )
+        for m in workflow_service.history(db_session=db_session, instance=instance)
     ]

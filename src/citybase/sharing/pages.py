@@ -192,6 +192,9 @@ def _request_page(
         {
             "r": read,
             "columns": columns,
+            "history": service.request_history(
+                db_session=db_session, request=req, settings=_settings(request)
+            ),
             "may_decide": "approve" in moves,
             "may_extend": "extend" in moves,
             "may_withdraw": "withdraw" in moves,

@@ -20,6 +20,7 @@ from citybase.sharing.schemas import (
     LookupBody,
     ReasonBody,
     RequestCreate,
+    RequestMove,
     RequestRead,
     TrackerRead,
 )
@@ -69,6 +70,15 @@ def list_requests(
 def get_request(request_id: int, user: CurrentUser, db_session: SessionDep) -> RequestRead:
     req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
     return service.request_read(db_session, req)
+
+
+@router.get("/requests/{request_id}/history", response_model=list[RequestMove])
+def request_history(
+    request: Request, request_id: int, user: CurrentUser, db_session: SessionDep
+) -> list[RequestMove]:
+    """Every workflow move of the request, oldest first: who, when, from, to, why."""
+    req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
+    return service.request_history(db_session=db_session, request=req, settings=_settings(request))
 
 
 @router.post("/requests/{request_id}/approve", response_model=GrantRead)

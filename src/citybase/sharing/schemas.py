@@ -72,6 +72,19 @@ class RequestRead(BaseModel):
     due_local: str | None = None  # due_at in the city's timezone, "YYYY-MM-DD HH:MM"
 
 
+class RequestMove(BaseModel):
+    """One step in a request's workflow history (办理记录)."""
+
+    action: str
+    label: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: dt.datetime
+    at_local: str  # in the city's timezone, "YYYY-MM-DD HH:MM"
+    reason: str
+
+
 class GrantRead(BaseModel):
     id: int
     request_id: int

@@ -39,7 +39,7 @@ from citybase.settings import Settings, get_settings
 from citybase.sharing import flow
 from citybase.sharing.deid import personal_columns
 from citybase.sharing.enums import MAX_GRANT_DAYS, STATUS_LABELS, RequestStatus
-from citybase.sharing.flow import allowed_moves
+from citybase.sharing.flow import allowed_moves, request_history
 from citybase.sharing.grants import column_classes, make_grant, state_of, today
 from citybase.sharing.grants import to_read as grant_read
 from citybase.sharing.models import SharingGrant, SharingRequest
@@ -67,6 +67,7 @@ __all__ = [
     "lookup_on_behalf",
     "record_read",
     "reject_request",
+    "request_history",
     "request_read",
     "revoke_grant",
     "token_of",
