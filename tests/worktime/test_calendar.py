@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from citybase.errors import ConfigurationError
 from citybase.worktime import CalendarNotCovered, WorkCalendar, load_calendar, parse_hours
@@ -115,3 +117,18 @@ def test_working_hours_parse_in_order() -> None:
 def test_bad_working_hours_are_refused(text: str, expected: str) -> None:
     with pytest.raises(ConfigurationError, match=expected):
         parse_hours(text)
+
+
+# --- property: any ordered set of spans parses and prints back the same --------------------
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=24 * 60 - 1), min_size=2, max_size=8, unique=True)
+)
+def test_ordered_spans_round_trip(minutes: list[int]) -> None:
+    points = sorted(minutes)[: len(minutes) // 2 * 2]
+    text = ",".join(
+        f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+        for a, b in zip(points[::2], points[1::2], strict=True)
+    )
+    assert str(parse_hours(text)) == text

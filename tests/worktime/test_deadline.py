@@ -6,6 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citybase.errors import Conflict
 from citybase.worktime import Deadline, DeadlineStatus, Unit, WorkCalendar, WorkClock, parse_hours
@@ -71,3 +73,27 @@ def test_warning_share_is_configurable() -> None:
     assert d.state(CLOCK, now=at("2024-06-11 13:59")).status is DeadlineStatus.on_time
     assert d.state(CLOCK, now=at("2024-06-11 14:00")).status is DeadlineStatus.warning
     assert d.state(CLOCK, now=at("2024-06-11 19:01")).status is DeadlineStatus.overdue
+
+
+# --- properties: a pause never counts, wherever it falls -----------------------------------
+
+
+instants = st.datetimes(
+    min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2025, 6, 30), timezones=st.just(SH)
+)
+gaps = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=instants, a=gaps, b=gaps, c=gaps, days=st.integers(min_value=1, max_value=20))
+def test_paused_working_time_never_counts(
+    start: dt.datetime, a: dt.timedelta, b: dt.timedelta, c: dt.timedelta, days: int
+) -> None:
+    d = Deadline.start(CLOCK, at=start, amount=days, unit=Unit.working_days)
+    pause_at, resume_at, now = start + a, start + a + b, start + a + b + c
+    resumed = d.pause(at=pause_at).resume(CLOCK, at=resume_at)
+    expected = CLOCK.working_between(start, pause_at) + CLOCK.working_between(resume_at, now)
+    assert resumed.state(CLOCK, now=now).used == expected
+    # the due instant moved by exactly the working time spent paused
+    shift = CLOCK.working_between(pause_at, resume_at)
+    assert CLOCK.working_between(d.due_at(CLOCK), resumed.due_at(CLOCK)) == shift
