@@ -25,3 +25,10 @@ def citybase_check_settings(settings: Any) -> None:
     from citybase.workflow.registry import workflows
 
     workflows(settings)
+
+
+@hookimpl
+def citybase_cli(app: Any) -> None:
+    from citybase.workflow.cli import app as workflow_app
+
+    app.add_typer(workflow_app, name="workflow")

@@ -29,3 +29,10 @@ def citybase_check_settings(settings: Any) -> None:
             ahead.year,
             ahead.year,
         )
+
+
+@hookimpl
+def citybase_cli(app: Any) -> None:
+    from citybase.worktime.cli import app as worktime_app
+
+    app.add_typer(worktime_app, name="worktime")
