@@ -101,7 +101,10 @@ def create_app(
     if session_factory is None:
         engine = make_engine(settings.effective_database_url)
         session_factory = make_session_factory(engine)
+    from citybase.jobs.runtime import lifespan  # event dispatcher + job worker threads
+
     app = FastAPI(
+        lifespan=lifespan,
         title="citybase",
         version=citybase.__version__,
         description="城市数字底座 — the open city digital base.",

@@ -163,3 +163,13 @@ def citybase_workflows() -> list[Path]:  # type: ignore[empty-body]
 def citybase_check_settings(settings: Any) -> None:
     """Validate the domain's configuration files at start-up (``create_app``); raise
     ``citybase.errors.ConfigurationError`` naming the file, the entry and the fix."""
+
+
+@hookspec
+def citybase_load_jobs() -> None:
+    """Import the modules that define the domain's ``@citybase.jobs.job`` functions."""
+
+
+@hookspec
+def citybase_periodic_jobs() -> list[Any]:  # type: ignore[empty-body]
+    """Jobs to run every so often (``citybase.jobs.PeriodicJob(name, interval, args)``)."""

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from citybase.datahub import forms, service
+from citybase.datahub import forms, service, uploads
 from citybase.datahub.enums import FREQUENCY_LABELS, OPEN_LABELS, SHARING_LABELS
 from citybase.datahub.pages_privacy import classification_context
 from citybase.datahub.router import _options, receive_upload
@@ -256,6 +256,18 @@ def upload(
         source = receive_upload(
             file, _data_dir(request), max_mb=request.app.state.settings.max_upload_mb
         )
+        if uploads.is_large(source, request.app.state.settings):  # a job; its page shows it
+            job_id = uploads.queue_upload(
+                db_session=db_session,
+                name=name,
+                actor=user,
+                source=source,
+                source_name=file.filename,
+                options=options,
+                data_dir=_data_dir(request),
+            )
+            source = None
+            return RedirectResponse(f"/jobs/{job_id}", status_code=303)
         ctx["report"] = service.load_version(
             db_session=db_session,
             data_dir=_data_dir(request),

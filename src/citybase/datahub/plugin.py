@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from citybase.hookspecs import DemoStep, LiveIndicator, ModuleInfo, hookimpl
 
@@ -114,3 +114,22 @@ def citybase_live_indicators(session: Session) -> list[LiveIndicator]:
     from citybase.datahub.indicators import live_indicators
 
     return live_indicators(db_session=session)
+
+
+@hookimpl
+def citybase_load_jobs() -> None:
+    from citybase.datahub import uploads  # noqa: F401 - registers datahub.load_upload
+
+
+@hookimpl
+def citybase_periodic_jobs() -> list[Any]:
+    from citybase.datahub.uploads import PERIODIC
+
+    return list(PERIODIC)
+
+
+@hookimpl
+def citybase_event_types() -> list[type[Any]]:
+    from citybase.datahub.events import VersionLoaded
+
+    return [VersionLoaded]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
-from citybase.datahub import service
+from citybase.datahub import service, uploads
 from citybase.datahub.schemas import (
     DatasetCreate,
     DatasetRead,
@@ -224,7 +224,12 @@ def rejected_response(err: service.LoadRejected) -> JSONResponse:
     return JSONResponse(body, status_code=err.status)
 
 
-@router.post("/datasets/{name}/versions", response_model=LoadReport, status_code=201)
+@router.post(
+    "/datasets/{name}/versions",
+    response_model=LoadReport,
+    status_code=201,
+    responses={202: {"description": "A large upload: queued as a job (see Location)."}},
+)
 def upload_version(
     name: str,
     request: Request,
@@ -241,12 +246,23 @@ def upload_version(
         str | None, Form(description='Type overrides as JSON: {"column": "string"}.')
     ] = None,
 ) -> Any:
-    """Load a file as the next version. A blocking quality failure answers 422 with the report."""
+    """Load a file as the next version. A blocking quality failure answers 422 with the report.
+    A file larger than CITYBASE_UPLOAD_JOB_MB answers 202 with the job (``Location``)."""
     options = _options(format, encoding, delimiter, sheet, column_types)
     data_dir = data_dir_of(request)
     # 404 (or 403) before copying the upload anywhere
     service.get_dataset(db_session=db_session, name=name, viewer=user)
     source = receive_upload(file, data_dir, max_mb=request.app.state.settings.max_upload_mb)
+    if uploads.is_large(source, request.app.state.settings):  # load as a background job
+        return uploads.accepted_response(
+            db_session=db_session,
+            name=name,
+            actor=user,
+            source=source,
+            source_name=file.filename or source.name,
+            options=options,
+            data_dir=data_dir,
+        )
     try:
         report = service.load_version(
             db_session=db_session,

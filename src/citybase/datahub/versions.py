@@ -307,6 +307,7 @@ def load_version(
         if held:
             warnings.append(held)
         catalog.reindex(db_session=db_session, dataset=dataset)
+        _publish_loaded(db_session, dataset, number, result.row_count, report.score)
         audit_service.record(
             db_session,
             actor=actor,
@@ -333,6 +334,25 @@ def load_version(
         version=to_detail(dataset, version),
         previous_version=previous.number if previous else None,
         warnings=warnings,
+    )
+
+
+def _publish_loaded(
+    db_session: Session, dataset: Dataset, number: int, rows: int, score: float | None
+) -> None:
+    from citybase.datahub.events import VersionLoaded
+    from citybase.events import publish
+
+    publish(
+        db_session,
+        VersionLoaded(
+            dataset=dataset.name,
+            number=number,
+            rows=rows,
+            held_back=bool(dataset.held_back),
+            quality_score=score,
+            audience_departments=[dataset.department_code],
+        ),
     )
 
 

@@ -1,11 +1,12 @@
 """Delivering events to subscribers.
 
-One delivery is claimed and run per transaction: on PostgreSQL with ``FOR UPDATE SKIP
+Up to 20 due deliveries are claimed and run per transaction: on PostgreSQL with ``FOR UPDATE SKIP
 LOCKED`` (so several dispatchers in several processes never run the same delivery twice; the
 row lock dies with a killed process, so nothing needs a lease), on SQLite with an ``UPDATE``
-first (it takes the write lock, so a second process waits instead of double-running). The
+first (it takes the write lock, so a second process waits instead of double-running). Each
 handler runs in a SAVEPOINT: its writes and the "done" mark commit together; on an error they
 roll back and the attempt, the error and the next try (exponential backoff) are recorded.
+A handler must not commit or roll back the session it is given.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import logging
 import traceback
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from citybase.db import utcnow
@@ -33,60 +34,90 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_CAP_S))
 
 
-def _claim(db_session: Session, now: dt.datetime) -> Delivery | None:
-    due = (
+BATCH = 20
+
+
+def _due(now: dt.datetime, limit: int = 1) -> Select[int]:
+    return (
         select(Delivery.id)
         .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
         .order_by(Delivery.id)
-        .limit(1)
+        .limit(limit)
     )
+
+
+def _claim(db_session: Session, now: dt.datetime, batch: int) -> list[Delivery]:
+    due = _due(now, batch)
     if db_session.get_bind().dialect.name == "postgresql":
-        return db_session.scalars(
-            select(Delivery).where(Delivery.id.in_(due.with_for_update(skip_locked=True)))
-        ).first()
-    # SQLite: a write first takes the database's write lock for this transaction.
-    db_session.execute(text("UPDATE events_delivery SET attempts = attempts WHERE 0"))
-    return db_session.scalars(select(Delivery).where(Delivery.id.in_(due))).first()
+        due = due.with_for_update(skip_locked=True)
+    else:
+        # SQLite: a write first takes the database's write lock for this transaction (a
+        # read that later upgrades to a write can fail at once with "database is locked").
+        db_session.execute(text("UPDATE events_delivery SET attempts = attempts WHERE 0"))
+    ids = list(db_session.scalars(due).all())
+    if not ids:
+        return []
+    return list(
+        db_session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    )
+
+
+def _run(db_session: Session, row: Delivery, now: dt.datetime, max_attempts: int) -> None:
+    outbox = db_session.get(OutboxEvent, row.outbox_id)
+    assert outbox is not None  # FK
+    row.attempts += 1
+    try:
+        sub = subscribers().get(row.subscriber)
+        if sub is None:
+            raise LookupError(f"subscriber {row.subscriber!r} is no longer installed")
+        event = decode(
+            outbox.event_type,
+            outbox.payload,
+            {
+                "audience_departments": json.loads(outbox.audience_departments),
+                "audience_users": json.loads(outbox.audience_users),
+                "public": outbox.public,
+            },
+        )
+        with db_session.begin_nested():
+            sub.handle(db_session, event)
+    except Exception as exc:
+        log.warning("event %s to %s failed: %s", outbox.id, row.subscriber, exc)
+        row.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
+        if row.attempts >= max_attempts:
+            row.status = "failed"
+        else:
+            row.next_attempt_at = now + backoff(row.attempts)
+    else:
+        row.status = "done"
+        row.done_at = now
+
+
+def deliver_batch(
+    session_factory: sessionmaker[Session],
+    *,
+    max_attempts: int,
+    now: dt.datetime | None = None,
+    batch: int = BATCH,
+) -> int:
+    """Claim up to ``batch`` due deliveries and run them in one transaction, each handler in
+    a SAVEPOINT of its own. Return how many were attempted (0: none was due)."""
+    now = now or utcnow()
+    with session_factory() as peek:  # a short read first: no write lock while idle
+        if peek.scalar(_due(now)) is None:
+            return 0
+    with session_factory() as db_session, db_session.begin():
+        rows = _claim(db_session, now, batch)
+        for row in rows:
+            _run(db_session, row, now, max_attempts)
+    return len(rows)
 
 
 def deliver_one(
     session_factory: sessionmaker[Session], *, max_attempts: int, now: dt.datetime | None = None
 ) -> bool:
     """Claim and run one due delivery. Return False when none was due."""
-    now = now or utcnow()
-    with session_factory() as db_session, db_session.begin():
-        row = _claim(db_session, now)
-        if row is None:
-            return False
-        outbox = db_session.get(OutboxEvent, row.outbox_id)
-        assert outbox is not None  # FK
-        row.attempts += 1
-        try:
-            sub = subscribers().get(row.subscriber)
-            if sub is None:
-                raise LookupError(f"subscriber {row.subscriber!r} is no longer installed")
-            event = decode(
-                outbox.event_type,
-                outbox.payload,
-                {
-                    "audience_departments": json.loads(outbox.audience_departments),
-                    "audience_users": json.loads(outbox.audience_users),
-                    "public": outbox.public,
-                },
-            )
-            with db_session.begin_nested():
-                sub.handle(db_session, event)
-        except Exception as exc:
-            log.warning("event %s to %s failed: %s", outbox.id, row.subscriber, exc)
-            row.last_error = "".join(traceback.format_exception_only(exc)).strip()[:4000]
-            if row.attempts >= max_attempts:
-                row.status = "failed"
-            else:
-                row.next_attempt_at = now + backoff(row.attempts)
-        else:
-            row.status = "done"
-            row.done_at = now
-    return True
+    return deliver_batch(session_factory, max_attempts=max_attempts, now=now, batch=1) > 0
 
 
 def deliver_due(
@@ -98,8 +129,11 @@ def deliver_due(
 ) -> int:
     """Run every delivery due at ``now``; return how many were attempted."""
     n = 0
-    while n < limit and deliver_one(session_factory, max_attempts=max_attempts, now=now):
-        n += 1
+    while n < limit:
+        done = deliver_batch(session_factory, max_attempts=max_attempts, now=now)
+        if done == 0:
+            break
+        n += done
     return n
 
 

@@ -28,10 +28,10 @@ class Dispatcher(threading.Thread):
         self._sf = session_factory
         self._max = max_attempts
         self._poll = poll_seconds
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         hub("events").notify()
 
     def _timeout(self) -> float:
@@ -45,7 +45,7 @@ class Dispatcher(threading.Thread):
 
     def run(self) -> None:
         h = hub("events")
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             seen = h.seq
             timeout = self._poll
             try:
@@ -53,5 +53,5 @@ class Dispatcher(threading.Thread):
                 timeout = self._timeout()
             except Exception:
                 log.exception("event dispatcher failed; trying again")
-            if not self._stop.is_set():
+            if not self._halt.is_set():
                 h.wait(seen, timeout)

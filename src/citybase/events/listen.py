@@ -21,16 +21,16 @@ class PgListener(threading.Thread):
         super().__init__(name="citybase-pg-listen", daemon=True)
         url = engine.url.set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.ready = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:
         import psycopg
 
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 with psycopg.connect(self._dsn, autocommit=True) as conn:
                     for channel in CHANNELS:
@@ -38,11 +38,11 @@ class PgListener(threading.Thread):
                     self.ready.set()
                     for topic in CHANNELS.values():  # catch up on what came while away
                         wake(topic)
-                    while not self._stop.is_set():
+                    while not self._halt.is_set():
                         for note in conn.notifies(timeout=0.5):
                             woken = CHANNELS.get(note.channel)
                             if woken:
                                 wake(woken)
             except Exception as exc:  # the server restarted, the network dropped …
                 log.warning("LISTEN connection lost (%s); reconnecting", exc)
-                self._stop.wait(1.0)
+                self._halt.wait(1.0)
