@@ -65,6 +65,7 @@ def store_deadline(
     instance: WorkflowInstance, deadline: Deadline | None, settings: Settings
 ) -> None:
     due = deadline.due_at(clock_for(settings)) if deadline else None
+    warn = deadline.warn_at(clock_for(settings)) if deadline else None
     instance.deadline_unit = deadline.unit.value if deadline else None
     instance.deadline_amount = deadline.amount if deadline else None
     instance.deadline_started_at = deadline.started_at if deadline else None
@@ -76,6 +77,7 @@ def store_deadline(
     )
     instance.deadline_paused_at = deadline.paused_at if deadline else None
     instance.deadline_due_at = due
+    instance.deadline_warn_at = warn
 
 
 def next_deadline(

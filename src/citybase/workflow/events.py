@@ -23,3 +23,31 @@ class Transitioned(DomainEvent):
     to_state: str
     actor: str
     due_at: dt.datetime | None = None
+
+
+class DeadlineWarning(DomainEvent):
+    """An instance's time limit reached the warning share (预警) and is still running."""
+
+    event_type: ClassVar[str] = "workflow.DeadlineWarning"
+    version: ClassVar[int] = 1
+
+    workflow: str
+    instance_id: int
+    subject_type: str
+    subject_id: str
+    state: str
+    due_at: dt.datetime
+
+
+class DeadlineOverdue(DomainEvent):
+    """An instance's time limit passed (超期) while it was still in the limited state."""
+
+    event_type: ClassVar[str] = "workflow.DeadlineOverdue"
+    version: ClassVar[int] = 1
+
+    workflow: str
+    instance_id: int
+    subject_type: str
+    subject_id: str
+    state: str
+    due_at: dt.datetime

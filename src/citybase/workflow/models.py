@@ -37,6 +37,7 @@ class WorkflowInstance(Base):
     deadline_paused_us: Mapped[int | None] = mapped_column(BigInteger)
     deadline_paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     deadline_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    deadline_warn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's API
 
@@ -58,3 +59,21 @@ class WorkflowTransition(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+
+
+class DeadlineNotice(Base):
+    """A deadline warning or overdue notice already published for one due instant.
+
+    Insert-only (the instance row, and so its version, is never touched by the timer); a new
+    due instant (an extension, a new limit) may be noticed again."""
+
+    __tablename__ = "workflow_deadline_notice"
+    __table_args__ = (UniqueConstraint("instance_id", "kind", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("workflow_instance.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # warning / overdue
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,9 +14,9 @@ def citybase_load_models() -> None:
 
 @hookimpl
 def citybase_event_types() -> list[type[Any]]:
-    from citybase.workflow.events import Transitioned
+    from citybase.workflow.events import DeadlineOverdue, DeadlineWarning, Transitioned
 
-    return [Transitioned]
+    return [Transitioned, DeadlineWarning, DeadlineOverdue]
 
 
 @hookimpl
@@ -32,3 +32,15 @@ def citybase_cli(app: Any) -> None:
     from citybase.workflow.cli import app as workflow_app
 
     app.add_typer(workflow_app, name="workflow")
+
+
+@hookimpl
+def citybase_load_jobs() -> None:
+    from citybase.workflow import timers  # noqa: F401 - registers workflow.check_deadlines
+
+
+@hookimpl
+def citybase_periodic_jobs() -> list[Any]:
+    from citybase.workflow.timers import PERIODIC
+
+    return list(PERIODIC)

@@ -1,4 +1,4 @@
-"""workflow: instances (state, departments, deadline, version) and transition history
+"""workflow: instances (state, departments, deadline, version), history, deadline notices
 
 Revision ID: workflow_0001
 Revises: core_0001
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("deadline_paused_us", sa.BigInteger(), nullable=True),
         sa.Column("deadline_paused_at", TS, nullable=True),
         sa.Column("deadline_due_at", TS, nullable=True),
+        sa.Column("deadline_warn_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_instance")),
         sa.UniqueConstraint(
             "workflow",
@@ -48,9 +49,8 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_workflow_instance_state"), "workflow_instance", ["state"])
-    op.create_index(
-        op.f("ix_workflow_instance_deadline_due_at"), "workflow_instance", ["deadline_due_at"]
-    )
+    for col in ("deadline_due_at", "deadline_warn_at"):
+        op.create_index(op.f(f"ix_workflow_instance_{col}"), "workflow_instance", [col])
     op.create_table(
         "workflow_transition",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -75,7 +75,35 @@ def upgrade() -> None:
         op.f("ix_workflow_transition_instance_id"), "workflow_transition", ["instance_id"]
     )
 
+    op.create_table(
+        "workflow_deadline_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("due_at", TS, nullable=False),
+        sa.Column("at", TS, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["workflow_instance.id"],
+            name=op.f("fk_workflow_deadline_notice_instance_id_workflow_instance"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_deadline_notice")),
+        sa.UniqueConstraint(
+            "instance_id",
+            "kind",
+            "due_at",
+            name=op.f("uq_workflow_deadline_notice_instance_id_kind_due_at"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_workflow_deadline_notice_instance_id"),
+        "workflow_deadline_notice",
+        ["instance_id"],
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("workflow_deadline_notice")
     op.drop_table("workflow_transition")
     op.drop_table("workflow_instance")
