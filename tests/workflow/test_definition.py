@@ -113,3 +113,14 @@ def test_unreadable_yaml_is_named(tmp_path: Path) -> None:
     path.write_text("states: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"test_case\.yaml: YAML"):
         load_workflow(path)
+
+
+def test_start_up_refuses_a_sharing_move_that_leads_elsewhere(tmp_path: Path) -> None:
+    shipped = Path(__file__).parents[2] / "src/citybase/sharing/data/workflows/sharing_request.yaml"
+    doc = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    next(t for t in doc["transitions"] if t["name"] == "approve")["to"] = "rejected"
+    (tmp_path / "sharing_request.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+    reload()
+    with pytest.raises(ConfigurationError, match="'approve' to lead from pending to granted"):
+        create_app(Settings(workflow_dir=tmp_path, data_dir=tmp_path))
+    reload()

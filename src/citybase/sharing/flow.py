@@ -27,7 +27,14 @@ from citybase.worktime.deadline import STATUS_LABELS
 
 WORKFLOW = "sharing_request"
 SUBJECT = "sharing_request"
-ACTIONS = ("approve", "reject", "withdraw", "grant_at_once", "refuse")
+#: The moves sharing takes and the state each must lead to (a grant is made on "granted").
+ACTIONS = {
+    "approve": RequestStatus.granted,
+    "reject": RequestStatus.rejected,
+    "withdraw": RequestStatus.withdrawn,
+    "grant_at_once": RequestStatus.granted,
+    "refuse": RequestStatus.refused,
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,15 @@ def check_definition(settings: Settings) -> None:
             f"and the moves {', '.join(ACTIONS)}; missing: {', '.join(missing)}.",
             field="workflow_dir",
         )
+    for name, target in ACTIONS.items():
+        move = wf.transitions[name]
+        if move.target != target.value or RequestStatus.pending.value not in move.sources:
+            raise ConfigurationError(
+                f"{wf.source}: transitions ({name}): sharing needs '{name}' to lead from "
+                f"pending to {target.value}; it leads from {', '.join(move.sources)} to "
+                f"{move.target}.",
+                field="workflow_dir",
+            )
 
 
 def start(
