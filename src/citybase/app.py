@@ -110,6 +110,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     load_all_models()
+    get_plugin_manager().hook.citybase_check_settings(settings=settings)
     if session_factory is None:
         engine = make_engine(settings.effective_database_url)
         session_factory = make_session_factory(engine)

@@ -154,6 +154,18 @@ def citybase_event_subscribers() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec
+def citybase_workflows() -> list[Path]:  # type: ignore[empty-body]
+    """The domain's workflow definitions (YAML files named ``<workflow>.yaml``; see
+    docs/workflow.md). A file of the same name in the ``workflow_dir`` setting replaces one."""
+
+
+@hookspec
+def citybase_check_settings(settings: Any) -> None:
+    """Validate the domain's configuration files at start-up (``create_app``); raise
+    ``citybase.errors.ConfigurationError`` naming the file, the entry and the fix."""
+
+
+@hookspec
 def citybase_load_jobs() -> None:
     """Import the modules that define the domain's ``@citybase.jobs.job`` functions."""
 

@@ -87,6 +87,37 @@ class Settings(BaseSettings):
         description="Smallest equivalence class (k) an open-data release must reach.",
     )
 
+    worktime_timezone: str = Field(
+        "Asia/Shanghai",
+        description="IANA timezone of the city's working hours and calendar days (deadlines).",
+    )
+    worktime_hours: str = Field(
+        "09:00-12:00,13:30-18:00",
+        description=(
+            "Working hours of a working day, as ordered non-overlapping HH:MM-HH:MM spans "
+            "separated by commas (作息时间)."
+        ),
+    )
+    worktime_calendar: Path | None = Field(
+        None,
+        description=(
+            "YAML file with the city's own holidays and working days, overriding the national "
+            "calendar (chinesecalendar), and years it vouches for. Default: national only."
+        ),
+    )
+    worktime_warning_share: float = Field(
+        0.8,
+        gt=0,
+        lt=1,
+        description="Share of a time limit after which a deadline shows as a warning (预警).",
+    )
+    workflow_dir: Path | None = Field(
+        None,
+        description=(
+            "Directory of <workflow>.yaml files replacing the shipped workflow definitions "
+            "of the same name. Default: the shipped definitions only."
+        ),
+    )
     inprocess_worker: bool = Field(
         True,
         description=(

@@ -182,6 +182,9 @@ def _request_page(
 ) -> Response:
     req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
     read = service.request_read(db_session, req)
+    moves = service.allowed_moves(
+        db_session=db_session, viewer=user, request=req, settings=_settings(request)
+    )
     columns = read.columns or [c.name for c in column_classes(db_session, req.dataset)]
     return render(
         request,
@@ -189,8 +192,12 @@ def _request_page(
         {
             "r": read,
             "columns": columns,
-            "may_decide": read.status == "pending" and _is_owner(user, req.dataset.department_id),
-            "may_withdraw": read.status == "pending" and user.department_id == req.department_id,
+            "history": service.request_history(
+                db_session=db_session, request=req, settings=_settings(request)
+            ),
+            "may_decide": "approve" in moves,
+            "may_extend": "extend" in moves,
+            "may_withdraw": "withdraw" in moves,
             "error": error,
         },
         status_code=int(error["status"]) if error else 200,
@@ -230,10 +237,27 @@ async def decide(
             return RedirectResponse(f"/sharing/grants/{grant.id}", status_code=303)
         if action == "reject":
             service.reject_request(
-                db_session=db_session, actor=user, request_id=request_id, reason=reason
+                db_session=db_session,
+                actor=user,
+                request_id=request_id,
+                reason=reason,
+                settings=_settings(request),
+            )
+        elif action == "extend":
+            service.extend_request(
+                db_session=db_session,
+                actor=user,
+                request_id=request_id,
+                reason=reason,
+                settings=_settings(request),
             )
         elif action == "withdraw":
-            service.withdraw_request(db_session=db_session, actor=user, request_id=request_id)
+            service.withdraw_request(
+                db_session=db_session,
+                actor=user,
+                request_id=request_id,
+                settings=_settings(request),
+            )
         else:
             raise ValidationFailed(f"Unknown action '{action}'.", field="action")
         db_session.commit()

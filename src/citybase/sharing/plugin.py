@@ -95,3 +95,15 @@ def citybase_demo_steps() -> list[DemoStep]:
     from citybase.sharing.demo import build_sharing
 
     return [DemoStep(name="sharing", order=60, run=build_sharing)]
+
+
+@hookimpl
+def citybase_workflows() -> list[Path]:
+    return [HERE / "data" / "workflows" / "sharing_request.yaml"]
+
+
+@hookimpl
+def citybase_check_settings(settings: Any) -> None:
+    from citybase.sharing.flow import check_definition
+
+    check_definition(settings)

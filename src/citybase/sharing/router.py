@@ -20,6 +20,7 @@ from citybase.sharing.schemas import (
     LookupBody,
     ReasonBody,
     RequestCreate,
+    RequestMove,
     RequestRead,
     TrackerRead,
 )
@@ -71,6 +72,15 @@ def get_request(request_id: int, user: CurrentUser, db_session: SessionDep) -> R
     return service.request_read(db_session, req)
 
 
+@router.get("/requests/{request_id}/history", response_model=list[RequestMove])
+def request_history(
+    request: Request, request_id: int, user: CurrentUser, db_session: SessionDep
+) -> list[RequestMove]:
+    """Every workflow move of the request, oldest first: who, when, from, to, why."""
+    req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
+    return service.request_history(db_session=db_session, request=req, settings=_settings(request))
+
+
 @router.post("/requests/{request_id}/approve", response_model=GrantRead)
 def approve(
     request_id: int, body: ApproveBody, request: Request, user: CurrentUser, db_session: SessionDep
@@ -90,18 +100,42 @@ def approve(
 
 @router.post("/requests/{request_id}/reject", response_model=RequestRead)
 def reject(
-    request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+    request: Request, request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
 ) -> RequestRead:
     req = service.reject_request(
-        db_session=db_session, actor=user, request_id=request_id, reason=body.reason
+        db_session=db_session,
+        actor=user,
+        request_id=request_id,
+        reason=body.reason,
+        settings=_settings(request),
+    )
+    db_session.commit()
+    return service.request_read(db_session, req)
+
+
+@router.post("/requests/{request_id}/extend", response_model=RequestRead)
+def extend(
+    request: Request, request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+) -> RequestRead:
+    """The owning department extends its decision time limit (延期), with a reason."""
+    req = service.extend_request(
+        db_session=db_session,
+        actor=user,
+        request_id=request_id,
+        reason=body.reason,
+        settings=_settings(request),
     )
     db_session.commit()
     return service.request_read(db_session, req)
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestRead)
-def withdraw(request_id: int, user: CurrentUser, db_session: SessionDep) -> RequestRead:
-    req = service.withdraw_request(db_session=db_session, actor=user, request_id=request_id)
+def withdraw(
+    request: Request, request_id: int, user: CurrentUser, db_session: SessionDep
+) -> RequestRead:
+    req = service.withdraw_request(
+        db_session=db_session, actor=user, request_id=request_id, settings=_settings(request)
+    )
     db_session.commit()
     return service.request_read(db_session, req)
 

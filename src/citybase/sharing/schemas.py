@@ -66,6 +66,23 @@ class RequestRead(BaseModel):
     decision_reason: str
     created_at: dt.datetime
     grant_id: int | None = None
+    due_at: dt.datetime | None = None  # the owner's decision deadline while pending
+    deadline_status: str | None = None  # on_time / warning / overdue / paused
+    deadline_label: str | None = None  # 正常 / 预警 / 超期 / 挂起
+    due_local: str | None = None  # due_at in the city's timezone, "YYYY-MM-DD HH:MM"
+
+
+class RequestMove(BaseModel):
+    """One step in a request's workflow history (办理记录)."""
+
+    action: str
+    label: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: dt.datetime
+    at_local: str  # in the city's timezone, "YYYY-MM-DD HH:MM"
+    reason: str
 
 
 class GrantRead(BaseModel):

@@ -35,9 +35,11 @@ from citybase.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from citybase.identity import service as identity_service
 from citybase.identity.enums import Role
 from citybase.identity.models import User
-from citybase.settings import Settings
+from citybase.settings import Settings, get_settings
+from citybase.sharing import flow
 from citybase.sharing.deid import personal_columns
 from citybase.sharing.enums import MAX_GRANT_DAYS, STATUS_LABELS, RequestStatus
+from citybase.sharing.flow import allowed_moves, request_history
 from citybase.sharing.grants import column_classes, make_grant, state_of, today
 from citybase.sharing.grants import to_read as grant_read
 from citybase.sharing.models import SharingGrant, SharingRequest
@@ -51,7 +53,9 @@ from citybase.sharing.tracker import (
 )
 
 __all__ = [
+    "allowed_moves",
     "approve_request",
+    "extend_request",
     "file_request",
     "get_grant",
     "get_request",
@@ -63,6 +67,7 @@ __all__ = [
     "lookup_on_behalf",
     "record_read",
     "reject_request",
+    "request_history",
     "request_read",
     "revoke_grant",
     "token_of",
@@ -82,6 +87,7 @@ AUTO_GRANTOR = "system (无条件共享)"
 def request_read(db_session: Session, req: SharingRequest) -> RequestRead:
     grant_id = db_session.scalar(select(SharingGrant.id).where(SharingGrant.request_id == req.id))
     status = RequestStatus(req.status)
+    due = flow.deadline(db_session, req)
     return RequestRead(
         id=req.id,
         dataset=req.dataset.name,
@@ -104,6 +110,10 @@ def request_read(db_session: Session, req: SharingRequest) -> RequestRead:
         decision_reason=req.decision_reason,
         created_at=req.created_at,
         grant_id=grant_id,
+        due_at=due.due_at if due else None,
+        deadline_status=due.status if due else None,
+        deadline_label=due.label_zh if due else None,
+        due_local=due.due_local if due else None,
     )
 
 
@@ -279,6 +289,7 @@ def file_request(
     db_session.add(req)
     db_session.flush()
     db_session.refresh(req)
+    flow.start(db_session, req, actor, settings)
     audit_service.record(
         db_session,
         actor=actor,
@@ -297,6 +308,7 @@ def file_request(
             f"'{ds.title}' ({ds.name}) is 不予共享 (not shareable between departments) by "
             f"{ds.department.name_zh}: it cannot be requested. Ask {ds.department.name_zh} "
             "whether a de-identified or aggregated dataset can serve the purpose.",
+            settings=settings,
         )
     elif ds.sharing_type == SharingType.unconditional and not clear:
         _decide(
@@ -305,6 +317,7 @@ def file_request(
             RequestStatus.granted,
             None,
             "无条件共享: granted at once; personal columns are de-identified.",
+            settings=settings,
         )
         make_grant(
             db_session,
@@ -358,7 +371,13 @@ def _decide(
     status: RequestStatus,
     actor: User | None,
     reason: str,
+    *,
+    settings: Settings | None,
 ) -> None:
+    """Move the request on its workflow (guards, time limit, history, event) and record the
+    decision on the request."""
+    settings = settings or get_settings()
+    flow.move(db_session, req, MOVES[status, actor is None], actor, reason, settings)
     req.status = status.value
     req.decided_by_name = actor.username if actor is not None else "system"
     req.decided_at = utcnow()
@@ -373,6 +392,15 @@ def _decide(
         detail={"dataset": req.dataset.name, "department": req.department.code, "reason": reason},
         department_code=actor.department_code if actor is not None else None,
     )
+
+
+MOVES: dict[tuple[RequestStatus, bool], str] = {  # (status, by the system) -> workflow move
+    (RequestStatus.granted, False): "approve",
+    (RequestStatus.granted, True): "grant_at_once",
+    (RequestStatus.refused, True): "refuse",
+    (RequestStatus.rejected, False): "reject",
+    (RequestStatus.withdrawn, False): "withdraw",
+}
 
 
 def _pending(db_session: Session, viewer: User, request_id: int) -> SharingRequest:
@@ -397,7 +425,7 @@ def approve_request(
 ) -> SharingGrant:
     """The owner approves, possibly narrowing columns, filters, clear values and period."""
     req = _pending(db_session, actor, request_id)
-    _ensure_owner(actor, req.dataset, "approve sharing requests")
+    flow.check(db_session, req, "approve", actor, settings)
     reason = _text(decision.reason, "reason", "give the reason for approving (审核意见).")
     asked = json.loads(req.columns) or [c.name for c in column_classes(db_session, req.dataset)]
     columns = _columns(decision.columns, asked, "columns") or asked
@@ -427,7 +455,7 @@ def approve_request(
             f"– {req.valid_until.isoformat()}).",
             field="valid_until",
         )
-    _decide(db_session, req, RequestStatus.granted, actor, reason)
+    _decide(db_session, req, RequestStatus.granted, actor, reason, settings=settings)
     return make_grant(
         db_session,
         request=req,
@@ -442,22 +470,52 @@ def approve_request(
 
 
 def reject_request(
-    *, db_session: Session, actor: User, request_id: int, reason: str
+    *,
+    db_session: Session,
+    actor: User,
+    request_id: int,
+    reason: str,
+    settings: Settings | None = None,
 ) -> SharingRequest:
+    settings = settings or get_settings()
     req = _pending(db_session, actor, request_id)
-    _ensure_owner(actor, req.dataset, "reject sharing requests")
+    flow.check(db_session, req, "reject", actor, settings)
     text = _text(reason, "reason", "give the reason for rejecting, so the requester can act on it.")
-    _decide(db_session, req, RequestStatus.rejected, actor, text)
+    _decide(db_session, req, RequestStatus.rejected, actor, text, settings=settings)
     return req
 
 
-def withdraw_request(*, db_session: Session, actor: User, request_id: int) -> SharingRequest:
+def extend_request(
+    *,
+    db_session: Session,
+    actor: User,
+    request_id: int,
+    reason: str,
+    settings: Settings | None = None,
+) -> SharingRequest:
+    """The owner extends its decision time limit (延期) by the workflow's extension."""
+    settings = settings or get_settings()
     req = _pending(db_session, actor, request_id)
-    if actor.department_id != req.department_id and not identity_service.is_admin(actor):
-        raise PermissionDenied(
-            f"Only {req.department.name_zh}, which filed request #{req.id}, may withdraw it."
-        )
-    _decide(db_session, req, RequestStatus.withdrawn, actor, "withdrawn by the requester")
+    flow.check(db_session, req, "extend", actor, settings)
+    text = _text(reason, "reason", "give the reason for extending the time limit (延期理由).")
+    flow.move(db_session, req, "extend", actor, text, settings)
+    return req
+
+
+def withdraw_request(
+    *, db_session: Session, actor: User, request_id: int, settings: Settings | None = None
+) -> SharingRequest:
+    settings = settings or get_settings()
+    req = _pending(db_session, actor, request_id)
+    flow.check(db_session, req, "withdraw", actor, settings)
+    _decide(
+        db_session,
+        req,
+        RequestStatus.withdrawn,
+        actor,
+        "withdrawn by the requester",
+        settings=settings,
+    )
     return req
 
 
