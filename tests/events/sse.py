@@ -16,6 +16,7 @@ class SseReader:
     url: str
     headers: dict[str, str]
     want: int  # stop after this many events
+    only: str = "test."  # keep events whose type starts with this (jobs' progress is noise here)
     events: list[dict[str, Any]] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     status: int | None = None
@@ -48,7 +49,8 @@ class SseReader:
                     elif line.startswith("data: "):
                         msg["data"] = json.loads(line[6:])
                     elif line == "" and msg:
-                        self.events.append(msg)
+                        if str(msg.get("event", "")).startswith(self.only):
+                            self.events.append(msg)
                         msg = {}
                         if len(self.events) >= self.want:
                             return

@@ -110,7 +110,9 @@ def test_event_from_another_process_wakes_the_stream_through_notify(
     srv = LiveServer(db.settings.model_copy(update={"events_keepalive_seconds": 30.0}))
     srv.start()
     try:
-        reader = SseReader(srv.url + "/api/events/stream", people.cg, want=1).start()
+        reader = SseReader(
+            srv.url + "/api/events/stream", people.cg, want=1, only="jobs.JobProgress"
+        ).start()
         subprocess.run(
             [
                 sys.executable,
