@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
@@ -202,20 +202,24 @@ def create_user(
 def update_user(
     *,
     db_session: Session,
-    actor: User,
+    actor: User | None,
     user_id: int,
     display_name: str | None = None,
     password: str | None = None,
     role: Role | None = None,
     active: bool | None = None,
 ) -> User:
+    """Change a user. ``actor=None`` means the system (the CLI)."""
     user = get_user(db_session=db_session, user_id=user_id)
-    if not is_admin(actor):
+    if actor is not None and not is_admin(actor):
         if actor.role != Role.dept_admin:
             raise PermissionDenied("Only administrators may change users.")
         ensure_department_access(actor, user.department_id, what=f"user {user.username}")
         if role in (Role.platform_admin, Role.applicant):
             raise PermissionDenied("A department administrator may not grant that role.")
+    demoted = role is not None and role != Role.platform_admin
+    if user.role == Role.platform_admin and user.active and (demoted or active is False):
+        _refuse_losing_last_admin(db_session=db_session, user=user)
     changes: dict[str, object] = {}
     if display_name is not None:
         user.display_name = display_name
@@ -241,6 +245,22 @@ def update_user(
         detail=changes,
     )
     return user
+
+
+def _refuse_losing_last_admin(*, db_session: Session, user: User) -> None:
+    """The platform keeps at least one active platform administrator, or nobody can run it."""
+    others = db_session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == str(Role.platform_admin), User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise Conflict(
+            f"'{user.username}' is the last active platform administrator: make another user "
+            "platform_admin first, then change or deactivate this one.",
+            field="role",
+            code="last_platform_admin",
+        )
 
 
 def authenticate(*, db_session: Session, username: str, password: str) -> User:
