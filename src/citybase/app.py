@@ -90,7 +90,10 @@ class RequestContextMiddleware:
                 headers.append((b"x-request-id", rid.encode("latin-1")))
                 headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html") and b"content-security-policy" not in present:
+                if (
+                    content_type.startswith(b"text/html")
+                    and b"content-security-policy" not in present
+                ):
                     csp = content_security_policy(nonce, scope["path"])
                     headers.append((b"content-security-policy", csp))
                 message["headers"] = headers

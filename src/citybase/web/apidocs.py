@@ -24,6 +24,8 @@ def swagger_ui(request: Request) -> HTMLResponse:
         swagger_js_url=f"{VENDOR}/swagger-ui-bundle.js",
         swagger_css_url=f"{VENDOR}/swagger-ui.css",
         swagger_favicon_url=f"{VENDOR}/swagger-favicon-32x32.png",
+        # no validator badge: it would send the spec's URL to validator.swagger.io
+        swagger_ui_parameters={"validatorUrl": None},
     )
     nonce = getattr(request.state, "csp_nonce", "")
     html = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
