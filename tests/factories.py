@@ -6,7 +6,6 @@ import itertools
 import re
 
 import httpx
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
