@@ -175,10 +175,13 @@ def _fallback_to_gbk(source: Path, work: Work, meter: Progress, line: int) -> tu
         )
     if not _ascii_prefix(source, err.offset):
         then = ", ".join(fitting_encodings(line_at(source, err.offset)))
+        if then:
+            raise ValidationFailed(
+                mixed_message(shown(source), "UTF-8", err.line, then, err), field="encoding"
+            )
         raise ValidationFailed(
-            mixed_message(
-                shown(source), "UTF-8", err.line, then or "neither UTF-8 nor GBK/GB18030", err
-            ),
+            f"{shown(source)} mixes encodings: UTF-8 text up to line {err.line}, then "
+            f"undecodable bytes at {err.describe()}. Save the whole file as UTF-8",
             field="encoding",
         )
     target = work.temp("utf8")

@@ -67,8 +67,8 @@ def mixed_in_head(name: str, head: bytes, at_eof: bool) -> str | None:
     line_no = sample.count(b"\n", 0, start) + 1
     prefix = sample[:start].decode("utf-8")
     error = DecodeError(offset=bad.start, line=line_no, bad=sample[bad.start : bad.start + 4])
-    if _multibyte_chars(prefix) >= MIXED_MIN_CHARS:
-        then = ", ".join(fitting_encodings(bad_line)) or "neither UTF-8 nor GBK/GB18030"
+    then = ", ".join(fitting_encodings(bad_line))
+    if _multibyte_chars(prefix) >= MIXED_MIN_CHARS and then:
         return mixed_message(name, "UTF-8", line_no, then, error)
     # GBK first: the last lines form a UTF-8 block that GBK would garble (or refuse)
     lines = sample.split(b"\n")
