@@ -70,25 +70,27 @@ def mixed_in_head(name: str, head: bytes, at_eof: bool) -> str | None:
     then = ", ".join(fitting_encodings(bad_line))
     if _multibyte_chars(prefix) >= MIXED_MIN_CHARS and then:
         return mixed_message(name, "UTF-8", line_no, then, error)
-    # GBK first: the last lines form a UTF-8 block that GBK would garble (or refuse)
-    lines = sample.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    tail_chars = 0
-    first_utf8 = len(lines)
-    while first_utf8 > 0 and _fits(lines[first_utf8 - 1], "utf-8"):
-        first_utf8 -= 1
-        tail_chars += _multibyte_chars(lines[first_utf8].decode("utf-8"))
-    if tail_chars >= MIXED_MIN_CHARS and first_utf8 > 0:
-        before = b"\n".join(lines[:first_utf8])
-        first = next((e for e in fitting_encodings(before) if e != "UTF-8"), None)
-        if first is not None:
-            offset = len(before) + 1
-            line = first_utf8 + 1
-            error = DecodeError(offset=offset, line=line, bad=lines[first_utf8][:4])
-            return (
-                f"{name} mixes encodings: lines 1-{line - 1} are {first}, but lines from "
-                f"{line} (byte offset {offset}) are UTF-8. Save the whole file in one "
-                "encoding, preferably UTF-8"
-            )
-    return None
+    # GBK first: the last lines form a UTF-8 block that GBK would garble (or refuse).
+    # Walk back line by line (a GBK file stops at its last line: no split of the MiB).
+    body = sample[:-1] if sample.endswith(b"\n") else sample
+    cut, tail_chars = len(body), 0
+    while cut > 0:
+        start = body.rfind(b"\n", 0, cut) + 1
+        line_bytes = body[start:cut]
+        if not _fits(line_bytes, "utf-8"):
+            break
+        tail_chars += _multibyte_chars(line_bytes.decode("utf-8"))
+        cut = start - 1
+    if tail_chars < MIXED_MIN_CHARS or cut <= 0:
+        return None
+    before = body[:cut]
+    first = next((e for e in fitting_encodings(before) if e != "UTF-8"), None)
+    if first is None:
+        return None
+    offset = cut + 1
+    line = before.count(b"\n") + 2
+    return (
+        f"{name} mixes encodings: lines 1-{line - 1} are {first}, but lines from "
+        f"{line} (byte offset {offset}) are UTF-8. Save the whole file in one "
+        "encoding, preferably UTF-8"
+    )

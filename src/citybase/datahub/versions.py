@@ -209,8 +209,8 @@ def load_version(
     from citybase.datahub import classify
     from citybase.datahub import release as release_mod
     from citybase.datahub.ingest import ingest_file
-    from citybase.datahub.xlsx import XlsxLimits
     from citybase.datahub.profile import profile_parquet, schema_drift
+    from citybase.datahub.xlsx import XlsxLimits
 
     dataset = catalog.get_dataset(
         db_session=db_session, name=name, viewer=actor, check=actor is not None
