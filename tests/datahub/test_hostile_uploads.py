@@ -56,9 +56,7 @@ def _replace_sheet(xlsx: bytes, transform: object) -> bytes:
     return out.getvalue()
 
 
-def test_zip_bomb_workbook_is_refused_before_parsing(
-    client: TestClient, steward: Actor
-) -> None:
+def test_zip_bomb_workbook_is_refused_before_parsing(client: TestClient, steward: Actor) -> None:
     create(client, steward, "bomb")
     bomb = _with_member(_workbook(), "xl/worksheets/sheet2.xml", payload_mb=256)
     assert len(bomb) < 2 * MIB  # small on disk, 256 MiB unzipped
@@ -127,9 +125,7 @@ def _lines(rows: int, encoding: str, name: str) -> bytes:
     return "".join(f"{name}{i},示范市人民路{i}号\n" for i in range(rows)).encode(encoding)
 
 
-def test_utf8_then_gbk_names_the_line_and_the_encodings(
-    client: TestClient, steward: Actor
-) -> None:
+def test_utf8_then_gbk_names_the_line_and_the_encodings(client: TestClient, steward: Actor) -> None:
     create(client, steward, "mixed")
     content = "姓名,地址\n".encode() + _lines(30, "utf-8", "张三") + _lines(30, "gbk", "李四")
     r = upload(client, steward, "mixed", content, filename="合并.csv")
