@@ -204,3 +204,22 @@ def test_serve_with_several_workers(database: dict[str, str], tmp_path: Path) ->
             server.kill()
             output, _ = server.communicate()
     assert "2 workers" in output
+
+
+def test_cli_refuses_to_remove_the_last_platform_admin(
+    database: dict[str, str], tmp_path: Path
+) -> None:
+    assert run(["db", "upgrade"], tmp_path, database).returncode == 0
+    made = run(
+        ["users", "create", "boss", "--role", "platform_admin", "--password", "a-long-password"],
+        tmp_path,
+        database,
+    )
+    assert made.returncode == 0, made.stderr
+    for change in (["--role", "analyst"], ["--inactive"]):
+        line = _one_line_error(run(["users", "update", "boss", *change], tmp_path, database))
+        assert "last active platform administrator" in line
+    renamed = run(["users", "update", "boss", "--display-name", "局长"], tmp_path, database)
+    assert renamed.returncode == 0, renamed.stderr
+    listed = run(["users", "list"], tmp_path, database).stdout
+    assert "局长" in listed and "platform_admin" in listed and "True" in listed

@@ -93,3 +93,35 @@ def load_departments(
     with db_session() as s:
         n = service.load_departments_file(db_session=s, path=path, actor=None)
         console.print(f"[green]{n}[/] departments created or updated")
+
+
+@app.command("update")
+@friendly_errors
+def update(
+    username: str,
+    role: Annotated[Role | None, typer.Option(help="New role.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Enable or disable the account.")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="New full name.")] = None,
+) -> None:
+    """Change a user's role, name or status (as the system; audited).
+
+    The last active platform administrator cannot be demoted or disabled.
+    """
+    from citybase.errors import NotFound
+    from citybase.identity import service
+
+    with db_session() as s:
+        user = service.get_user_by_username(db_session=s, username=username)
+        if user is None:
+            raise NotFound(f"No user '{username}'.", field="username")
+        service.update_user(
+            db_session=s,
+            actor=None,
+            user_id=user.id,
+            role=role,
+            active=active,
+            display_name=display_name,
+        )
+        console.print(f"[green]Updated[/] {user.username} ({user.role}, active={user.active})")
