@@ -49,7 +49,8 @@ def _migrate() -> list[str]:
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade(engine)
-        return list(migration_state(engine)["current"])  # type: ignore[call-overload]
+        current = migration_state(engine)["current"]
+        return [str(r) for r in current] if isinstance(current, list) else []
     finally:
         engine.dispose()
 

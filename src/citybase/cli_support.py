@@ -14,14 +14,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar, cast
 
 import typer
+from rich.console import Console
 
 from citybase.errors import CitybaseError
 
 if TYPE_CHECKING:
-    from rich.console import Console
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
@@ -33,23 +33,10 @@ R = TypeVar("R")
 DATA_DIR_ENV = "CITYBASE_DATA_DIR"
 
 
-class _LazyConsole:
-    """A rich Console created on first use (importing rich.console costs ~40 ms)."""
-
-    def __init__(self, *, stderr: bool) -> None:
-        self._stderr = stderr
-        self._console: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(stderr=self._stderr)
-        return getattr(self._console, name)
-
-
-console = cast("Console", _LazyConsole(stderr=False))
-err_console = cast("Console", _LazyConsole(stderr=True))
+# rich.console is imported anyway to render --help (typer's rich formatting), so the consoles
+# are real ones: rich's Progress and Live need the Console object itself.
+console = Console()
+err_console = Console(stderr=True)
 
 
 class NoDatabase(CitybaseError):

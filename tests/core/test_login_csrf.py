@@ -15,7 +15,10 @@ def _post(client: TestClient, username: str, token: str | None) -> httpx.Respons
     data = {"username": username, "password": PASSWORD, "next": "/"}
     if token is not None:
         data["csrf_token"] = token
-    return client.post("/login", data=data, headers=HTML, follow_redirects=False)
+    response: httpx.Response = client.post(
+        "/login", data=data, headers=HTML, follow_redirects=False
+    )
+    return response
 
 
 def test_login_form_carries_a_token_matching_its_cookie(client: TestClient) -> None:

@@ -63,10 +63,12 @@ def test_api_docs_render_from_local_files(
     page: Any, demo_server: LiveServer, path: str, rendered: str
 ) -> None:
     hosts: set[str] = set()
-    page.on(
-        "request",
-        lambda req: req.url.startswith(("data:", "blob:")) or hosts.add(urlparse(req.url).hostname),
-    )
+
+    def seen(request: Any) -> None:
+        if not request.url.startswith(("data:", "blob:")):
+            hosts.add(urlparse(request.url).hostname or request.url)
+
+    page.on("request", seen)
     violations = _watch_csp(page)
     response = page.goto(demo_server.url + path)
     assert response.status == 200
