@@ -4,8 +4,9 @@ Usage: python bench/bench_cli.py [--runs 15] [--warmup 2] [--python PATH] [--tar
 
 Runs each command as a fresh subprocess (``python -m citybase.cli …``, the same code the
 ``citybase`` entry point runs), ``--warmup`` times unmeasured (file cache), then ``--runs``
-times, and prints min / median / max wall seconds per command plus the machine's load and
-the interpreter's own start-up for comparison. Exits 1 when a median is over ``--target``.
+times, and prints min / median / max wall seconds and the median CPU seconds (user + system,
+which other processes' load disturbs less) per command, plus the machine's load and the
+interpreter's own start-up for comparison. Exits 1 when a median is over ``--target``.
 Also lists which heavy libraries ``import citybase.cli`` pulls in (there should be none).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,18 +30,27 @@ COMMANDS: list[list[str]] = [
 HEAVY = ("fastapi", "sqlalchemy", "duckdb", "pyarrow", "jieba", "numpy", "pydantic", "alembic")
 
 
-def _time(argv: list[str], runs: int, warmup: int) -> list[float]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(argv: list[str], runs: int, warmup: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of each run."""
     env = {**os.environ, "COLUMNS": "100"}
-    out: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     for i in range(warmup + runs):
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         done = subprocess.run(argv, capture_output=True, env=env, check=False)
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
             sys.exit(f"{' '.join(argv)} failed: {done.stderr.decode()[-500:]}")
         if i >= warmup:
-            out.append(elapsed)
-    return out
+            wall.append(elapsed)
+            cpu.append(_children_cpu() - cpu_before)
+    return wall, cpu
 
 
 def _heavy_imports(python: str) -> list[str]:
@@ -60,15 +71,16 @@ def main() -> None:
     cpu = platform.processor() or platform.machine()
     print(f"machine: {cpu}, {os.cpu_count()} cores, ", end="")
     print(f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; Python {platform.python_version()}")
-    print(f"{args.runs} runs after {args.warmup} warm-up runs each; wall seconds\n")
+    print(f"{args.runs} runs after {args.warmup} warm-up runs each; seconds\n")
     rows = [("python -c pass (interpreter start-up)", [args.python, "-c", "pass"])]
     rows += [(f"citybase {' '.join(c)}", [args.python, "-m", "citybase.cli", *c]) for c in COMMANDS]
-    print(f"{'command':44} {'min':>7} {'median':>7} {'max':>7}")
+    print(f"{'command':40} {'min':>6} {'median':>6} {'max':>6}   {'CPU median':>10}")
     over = []
     for label, argv in rows:
-        t = _time(argv, args.runs, args.warmup)
+        t, cpu = _time(argv, args.runs, args.warmup)
         med = statistics.median(t)
-        print(f"{label:44} {min(t):7.3f} {med:7.3f} {max(t):7.3f}")
+        line = f"{label:40} {min(t):6.3f} {med:6.3f} {max(t):6.3f}   {statistics.median(cpu):10.3f}"
+        print(line)
         if label.startswith("citybase") and med > args.target:
             over.append(label)
     heavy = _heavy_imports(args.python)
