@@ -22,6 +22,11 @@ assets:
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
+	cp node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-favicon-32x32.png
+	@# ReDoc's footer loads its logo from cdn.redoc.ly: point it at nothing (the image hides itself)
+	sed 's#https://cdn.redoc.ly/redoc/logo-mini.svg#data:,#' \
+		node_modules/redoc/bundles/redoc.standalone.js > $(VENDOR)/redoc.standalone.js
 
 demo: venv assets
 	$(BIN)/citybase demo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,12 +68,23 @@ def browser_login(
     user = make_user(session, role=role, department_code=department)
     r = client.post(
         "/login",
-        data={"username": user.username, "password": PASSWORD, "next": "/"},
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "next": "/",
+            "csrf_token": login_csrf_token(client),
+        },
         headers={"Accept": "text/html"},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     return user
+
+
+def login_csrf_token(client: TestClient | httpx.Client) -> str:
+    """Open the sign-in page as a browser does: the client keeps its login CSRF cookie."""
+    page = client.get("/login", headers={"Accept": "text/html"})
+    return csrf_of(page.text)
 
 
 def csrf_of(html: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from pathlib import Path
 
@@ -43,6 +44,23 @@ _SECURITY_HEADERS = [
 ]
 
 
+def content_security_policy(nonce: str, path: str) -> bytes:
+    """CSP for HTML responses: scripts only from this site (or carrying this response's nonce).
+
+    Styles allow inline: the templates use ``style`` attributes (e.g. the map legend's colours),
+    which a nonce cannot cover; scripts, the dangerous part, stay strict. /api/docs and
+    /api/redoc also run the vendored Swagger UI / ReDoc, whose ReDoc search uses a blob worker.
+    """
+    policy = (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+    if path in ("/api/docs", "/api/redoc"):
+        policy += "; worker-src 'self' blob:"
+    return policy.encode("latin-1")
+
+
 class RequestContextMiddleware:
     """Request id (from X-Request-ID or new) for logs and audit; security headers.
 
@@ -63,7 +81,9 @@ class RequestContextMiddleware:
                 rid = value.decode("latin-1")[:64]
                 break
         rid = rid or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
+        nonce = state["csp_nonce"] = secrets.token_urlsafe(16)
         token = request_id_var.set(rid)
 
         async def send_with_headers(message: Message) -> None:
@@ -72,6 +92,13 @@ class RequestContextMiddleware:
                 present = {k.lower() for k, _ in headers}
                 headers.append((b"x-request-id", rid.encode("latin-1")))
                 headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if (
+                    content_type.startswith(b"text/html")
+                    and b"content-security-policy" not in present
+                ):
+                    csp = content_security_policy(nonce, scope["path"])
+                    headers.append((b"content-security-policy", csp))
                 message["headers"] = headers
             await send(message)
 
@@ -121,7 +148,7 @@ def create_app(
         title="citybase",
         version=citybase.__version__,
         description="城市数字底座 — the open city digital base.",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs and /api/redoc: citybase.web.apidocs (vendored, no CDN)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -195,6 +222,9 @@ def create_app(
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
+    from citybase.web import apidocs
+
+    app.include_router(apidocs.router)
     for routers in get_plugin_manager().hook.citybase_routers():
         for router in routers:
             app.include_router(router)

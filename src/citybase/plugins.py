@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import pkgutil
 from functools import lru_cache
+from pathlib import Path
 
 import pluggy
 
@@ -15,16 +15,15 @@ from citybase import hookspecs
 
 def builtin_plugin_modules() -> list[str]:
     """Every ``citybase.<domain>.plugin`` module, in name order."""
+    # Look for the files rather than find_spec(): that would import every package's
+    # __init__ (e.g. citybase.identifiers loads numpy), which `citybase --help` must not pay.
     names = []
-    for info in pkgutil.iter_modules(citybase.__path__):
-        if info.ispkg:
-            try:
-                spec = importlib.util.find_spec(f"citybase.{info.name}.plugin")
-            except ModuleNotFoundError:
-                spec = None
-            if spec is not None:
+    for folder in citybase.__path__:
+        for info in pkgutil.iter_modules([folder]):
+            pkg = Path(folder) / info.name
+            if info.ispkg and ((pkg / "plugin.py").is_file() or (pkg / "plugin").is_dir()):
                 names.append(f"citybase.{info.name}.plugin")
-    return sorted(names)
+    return sorted(set(names))
 
 
 @lru_cache(maxsize=1)

@@ -86,6 +86,27 @@ class Settings(BaseSettings):
         ge=2,
         description="Smallest equivalence class (k) an open-data release must reach.",
     )
+    xlsx_max_uncompressed_mb: int = Field(
+        1024,
+        ge=1,
+        description=(
+            "Largest total an XLSX workbook may expand to when unzipped, in MiB; checked "
+            "before parsing (zip-bomb guard). Larger workbooks answer 422: load them as CSV."
+        ),
+    )
+    xlsx_max_compression_ratio: int = Field(
+        100,
+        ge=2,
+        description=(
+            "Largest compression ratio (unzipped : zipped) of any XLSX part over 1 MiB; real "
+            "sheets compress about 5-20 to 1, zip bombs hundreds to thousands."
+        ),
+    )
+    xlsx_max_rows: int = Field(
+        1_048_576,
+        ge=1,
+        description="Most rows an XLSX sheet may hold (Excel's own maximum by default).",
+    )
 
     worktime_timezone: str = Field(
         "Asia/Shanghai",

@@ -4,13 +4,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from citybase.identity.enums import Role
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, login_csrf_token, make_user
 
 
 def _login(client: TestClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     return client.post(
         "/login",
-        data={"username": username, "password": password, "next": "/"},
+        data={
+            "username": username,
+            "password": password,
+            "next": "/",
+            "csrf_token": login_csrf_token(client),
+        },
         headers={"Accept": "text/html"},
         follow_redirects=False,
     )
@@ -59,7 +64,12 @@ def test_open_redirect_is_refused(client: TestClient, session: Session) -> None:
     make_user(session, username="redir")
     r = client.post(
         "/login",
-        data={"username": "redir", "password": PASSWORD, "next": "https://evil.example/"},
+        data={
+            "username": "redir",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrf_token": login_csrf_token(client),
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"

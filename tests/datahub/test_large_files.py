@@ -27,7 +27,7 @@ def test_upload_over_the_limit_is_refused_and_nothing_kept(
     big = RESIDENTS_CSV + "320102198001010016,王五,示范市西山区人民路8号,44\n".encode() * 40_000
     assert len(big) > 1024 * 1024
     r = upload(client, steward, "big-one", big)
-    assert r.status_code == 422
+    assert r.status_code == 413
     err = r.json()["error"]
     assert err["field"] == "file" and "1 MiB" in err["message"]
     assert "citybase datahub ingest" in err["message"]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from citybase.identity.enums import Role
 from tests.datahub.conftest import RESIDENTS_CSV, Actor, create, upload
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, login_csrf_token, make_user
 
 HTML = {"Accept": "text/html"}
 
@@ -18,7 +18,12 @@ def _login(client: TestClient, session: Session, role: Role, department: str | N
     user = make_user(session, role=role, department_code=department)
     r = client.post(
         "/login",
-        data={"username": user.username, "password": PASSWORD, "next": "/"},
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "next": "/",
+            "csrf_token": login_csrf_token(client),
+        },
         headers=HTML,
         follow_redirects=False,
     )

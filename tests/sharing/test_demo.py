@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from citybase.demo.accounts import DEMO_PASSWORD
+from tests.factories import login_csrf_token
 from tests.web.conftest import LiveServer, login
 
 
@@ -23,7 +24,12 @@ def _client(server: LiveServer, username: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=60) as client:
         r = client.post(
             "/login",
-            data={"username": username, "password": DEMO_PASSWORD, "next": "/"},
+            data={
+                "username": username,
+                "password": DEMO_PASSWORD,
+                "next": "/",
+                "csrf_token": login_csrf_token(client),
+            },
             headers={"Accept": "text/html"},
         )
         assert r.status_code in (200, 303), r.text

@@ -12,7 +12,7 @@ from citybase.identity.enums import Role
 from citybase.identity.models import User
 from citybase.settings import Settings
 from citybase.sharing import service
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, login_csrf_token, make_user
 from tests.sharing.conftest import ZHANG, Actor, until
 
 HTML = {"Accept": "text/html"}
@@ -22,7 +22,12 @@ def _login(client: TestClient, user: User) -> None:
     client.cookies.clear()
     r = client.post(
         "/login",
-        data={"username": user.username, "password": PASSWORD, "next": "/"},
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "next": "/",
+            "csrf_token": login_csrf_token(client),
+        },
         headers=HTML,
         follow_redirects=False,
     )

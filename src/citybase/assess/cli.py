@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from citybase.assess.assessment import assess
-from citybase.assess.framework import load_framework
-from citybase.assess.inputs import AssessmentRequest, load_request
-from citybase.assess.report import render_html, render_pdf
-from citybase.assess.roadmap import load_actions
 from citybase.cli_support import console, db_session, err_console, friendly_errors, load_settings
 from citybase.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from citybase.assess.inputs import AssessmentRequest
 
 app = typer.Typer(
     help="Transformation assessment (BTE model, barrel effect, 1+N roadmap).",
@@ -36,6 +34,10 @@ def _run(
     store: bool,
     replace: bool,
 ) -> dict[str, Any]:
+    from citybase.assess.assessment import assess
+    from citybase.assess.framework import load_framework
+    from citybase.assess.roadmap import load_actions
+
     spec = request.spec
     custom = framework or spec.framework or actions or spec.actions
     if store and custom:
@@ -92,6 +94,10 @@ def run(
     replace: Annotated[bool, typer.Option(help="With --store: recompute an existing one.")] = False,
 ) -> None:
     """Assess a city from INPUT and write the result as JSON, an HTML report or a PDF report."""
+    from citybase.assess.framework import load_framework
+    from citybase.assess.inputs import load_request
+    from citybase.assess.report import render_html, render_pdf
+
     if output_format not in FORMATS:
         raise ValidationFailed(f"--format must be one of {', '.join(FORMATS)}.", field="format")
     request = load_request(input_file, city=city, period=period)
@@ -138,6 +144,9 @@ def check_framework(
     ] = None,
 ) -> None:
     """Validate a framework file (and optionally an action library against it)."""
+    from citybase.assess.framework import load_framework
+    from citybase.assess.roadmap import load_actions
+
     fw = load_framework(path)
     counts: dict[str, int] = {}
     for ind in fw.indicators:

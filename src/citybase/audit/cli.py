@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
 
-from citybase.audit import service
-from citybase.audit.models import AuditRecord
 from citybase.cli_support import console, db_session, err_console, friendly_errors
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -19,6 +15,8 @@ app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 @friendly_errors
 def verify() -> None:
     """Recompute the hash chain; exit 1 naming the first broken record."""
+    from citybase.audit import service
+
     with db_session() as s:
         result = service.verify(db_session=s)
     if result.ok:
@@ -40,6 +38,11 @@ def tail(
     actor: Annotated[str | None, typer.Option(help="Only records by this username.")] = None,
 ) -> None:
     """Show the latest records."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from citybase.audit.models import AuditRecord
+
     table = Table("id", "lane:seq", "at", "actor", "dept", "action", "object", "purpose")
     with db_session() as s:
         stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(n)

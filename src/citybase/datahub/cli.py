@@ -7,25 +7,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
-from rich.table import Table
 
 from citybase.cli_support import console, db_session, friendly_errors, load_settings
-from citybase.datahub import service
 from citybase.datahub.enums import BindingRole, OpenType, SharingType, UpdateFrequency
-from citybase.datahub.schemas import BindingCreate, DatasetCreate
-from citybase.datahub.types import ColumnType, IngestOptions, QualityReport
 from citybase.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from citybase.datahub.types import ColumnType, QualityReport
 
 app = typer.Typer(
     help="Data hub (数据中枢): catalog, versioned loads, quality.", no_args_is_help=True
@@ -35,6 +26,7 @@ Format = Literal["csv", "xlsx", "json", "ndjson", "parquet"]
 
 
 def _schema_override(items: list[str]) -> dict[str, ColumnType]:
+
     out: dict[str, ColumnType] = {}
     allowed = ("string", "integer", "float", "boolean", "date", "timestamp", "decimal", "binary")
     for item in items:
@@ -70,6 +62,19 @@ def ingest(
     ] = [],  # noqa: B006
 ) -> None:
     """Load a file as the next version of a dataset, with progress; prints drift and quality."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    from citybase.datahub import service
+    from citybase.datahub.schemas import DatasetCreate
+    from citybase.datahub.types import IngestOptions
+
     settings = load_settings()
     try:
         options = IngestOptions.model_validate(
@@ -157,6 +162,10 @@ def list_datasets(
     department: Annotated[str | None, typer.Option(help="Only this department's datasets.")] = None,
 ) -> None:
     """List datasets with department, current version, rows and quality."""
+    from rich.table import Table
+
+    from citybase.datahub import service
+
     table = Table(
         "name", "title", "department", "version", "rows", "format", "quality", "failing rules"
     )
@@ -189,6 +198,10 @@ def _failing(dataset: object) -> str:
 @friendly_errors
 def show(name: str) -> None:
     """Metadata, versions (with drift) and element bindings of a dataset."""
+    from rich.table import Table
+
+    from citybase.datahub import service
+
     with db_session() as s:
         ds = service.get_dataset(db_session=s, name=name, check=False)
         read = service.to_read(s, ds)
@@ -218,6 +231,8 @@ def show(name: str) -> None:
 
 
 def _print_quality(report: QualityReport) -> None:
+    from rich.table import Table
+
     table = Table(
         "rule",
         "column",
@@ -254,6 +269,8 @@ def quality(
     ] = None,
 ) -> None:
     """Run the dataset's quality rules on its current version now."""
+    from citybase.datahub import service
+
     settings = load_settings()
     with db_session(settings) as s:
         if rules is not None:
@@ -276,6 +293,10 @@ def consistency(
     element: Annotated[str, typer.Argument(help="Data element code, e.g. hukou_address.")],
 ) -> None:
     """Compare every replica of a data element with its authoritative source."""
+    from rich.table import Table
+
+    from citybase.datahub import service
+
     settings = load_settings()
     with db_session(settings) as s:
         report = service.check_consistency(
@@ -326,6 +347,10 @@ def search(
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
 ) -> None:
     """Full-text search over the catalog (as a staff user sees it)."""
+    from rich.table import Table
+
+    from citybase.datahub import service
+
     with db_session() as s:
         results = service.search_datasets(
             db_session=s, viewer=None, q=query, limit=limit, as_staff=True
@@ -351,6 +376,7 @@ def elements_load(
     ] = None,
 ) -> None:
     """Register the data elements of a YAML file that are not registered yet."""
+    from citybase.datahub import service
     from citybase.datahub.themes import DATA_DIR
 
     with db_session() as s:
@@ -372,6 +398,9 @@ def bind(
     ] = None,
 ) -> None:
     """Bind a dataset column to a data element as its authority or a replica."""
+    from citybase.datahub import service
+    from citybase.datahub.schemas import BindingCreate
+
     with db_session() as s:
         b = service.bind_column(
             db_session=s,

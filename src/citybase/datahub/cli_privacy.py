@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from citybase.cli_support import console, db_session, friendly_errors, load_settings
-from citybase.datahub import catalog, classify, release
 from citybase.errors import ValidationFailed
 from citybase.privacy import cli as privacy_cli
-from citybase.privacy.deid import DeidPolicy
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +38,8 @@ def classify_column(
     reason: Annotated[str, typer.Option("--reason", help="Why (audited)")],
 ) -> None:
     """Correct a column's detected PII type, with a reason (kept across loads)."""
+    from citybase.datahub import catalog, classify
+
     settings = load_settings()
     with db_session(settings) as s:
         ds = catalog.get_dataset(db_session=s, name=name, viewer=None, check=False)
@@ -65,6 +64,8 @@ def grade(
     reason: Annotated[str, typer.Option("--reason", help="Why (audited)")],
 ) -> None:
     """Designate a dataset's grade (核心/重要 only come from here), with a reason."""
+    from citybase.datahub import catalog, classify
+
     settings = load_settings()
     with db_session(settings) as s:
         ds = catalog.get_dataset(db_session=s, name=name, viewer=None, check=False)
@@ -93,6 +94,9 @@ def deidentify(
     ] = "",
 ) -> None:
     """Apply a de-identification policy to a dataset into a derived extract (with lineage)."""
+    from citybase.datahub import release
+    from citybase.privacy.deid import DeidPolicy
+
     settings = load_settings()
     parsed = DeidPolicy.load(policy)
     with db_session(settings) as s:
@@ -124,6 +128,10 @@ def release_dataset(
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Run the open-release risk gate; opens the dataset if it passes (exit 1 if blocked)."""
+    from rich.table import Table
+
+    from citybase.datahub import release
+
     if format not in ("table", "json"):
         raise ValidationFailed(f"format: must be table or json, got {format!r}", field="format")
     settings = load_settings()

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from citybase.datahub.duck import ROW_NUMBER, fetch_one, quote_ident, sql_string
+from citybase.datahub.filenames import shown
 from citybase.errors import ValidationFailed
 
 DELIMITERS = (",", "\t", ";", "|")
@@ -157,7 +158,7 @@ def sniff(
     if row is None:
         why = _first_line(failure) if failure is not None else "no rows"
         raise ValidationFailed(
-            f"{path.name}: the CSV layout could not be recognised ({why}); "
+            f"{shown(path)}: the CSV layout could not be recognised ({why}); "
             "set the delimiter explicitly",
             field="delimiter",
         )

@@ -42,6 +42,8 @@ from citybase.datahub.encoding import (
     transcode_to_utf8,
     undecodable_message,
 )
+from citybase.datahub.filenames import scrub, shown
+from citybase.datahub.mixed import fitting_encodings, line_at, mixed_in_head, mixed_message
 from citybase.datahub.types import ColumnSchema, DetectedFormat, IngestOptions
 from citybase.datahub.workfiles import Progress, Work
 from citybase.errors import ValidationFailed
@@ -117,7 +119,9 @@ def load_csv(
             m = _BAD_INTEGER.search(str(failure))
             if m is None:
                 raise ValidationFailed(
-                    f"{source.name} could not be read: {str(failure).splitlines()[0]}", field="file"
+                    f"{shown(source)} could not be read: "
+                    f"{scrub(str(failure).splitlines()[0], source, readable)}",
+                    field="file",
                 )
             column = dialect.names[int(m.group(1))]
             if column in options.schema_override:
@@ -129,7 +133,7 @@ def load_csv(
             continue
         return codec, delimiter
     raise ValidationFailed(
-        f"{source.name}: column types could not be settled; set "
+        f"{shown(source)}: column types could not be settled; set "
         "schema_override for the mixed columns",
         field="schema_override",
     )
@@ -142,11 +146,16 @@ def choose_codec(
     if options.encoding:
         return codec_for(options.encoding), False
     found = sniff_encoding(head, at_eof)
+    if found is None or not is_utf8_name(found):
+        mixed = mixed_in_head(shown(source), head, at_eof)
+        if mixed is not None:
+            raise ValidationFailed(mixed, field="encoding")
     if found is None:
         err = find_decode_error(source, "gb18030")
         where = f" at {err.describe()}" if err else ""
         raise ValidationFailed(
-            f"{source.name} is not valid UTF-8, GBK or GB18030 text{where}: save it again as UTF-8",
+            f"{shown(source)} is not valid UTF-8, GBK or GB18030 text{where}: "
+            "save it again as UTF-8",
             field="encoding",
         )
     return found, True
@@ -160,13 +169,18 @@ def _fallback_to_gbk(source: Path, work: Work, meter: Progress, line: int) -> tu
     err = find_decode_error(source, "utf-8")
     if err is None:
         raise ValidationFailed(
-            f"{source.name}: line {line} holds text that is not valid UTF-8; save the file "
+            f"{shown(source)}: line {line} holds text that is not valid UTF-8; save the file "
             "again as UTF-8",
             field="encoding",
         )
     if not _ascii_prefix(source, err.offset):
+        then = ", ".join(fitting_encodings(line_at(source, err.offset)))
+        if then:
+            raise ValidationFailed(
+                mixed_message(shown(source), "UTF-8", err.line, then, err), field="encoding"
+            )
         raise ValidationFailed(
-            f"{source.name} mixes encodings: UTF-8 text up to line {err.line}, then "
+            f"{shown(source)} mixes encodings: UTF-8 text up to line {err.line}, then "
             f"undecodable bytes at {err.describe()}. Save the whole file as UTF-8",
             field="encoding",
         )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from citybase.datahub.filenames import shown
 from citybase.errors import ValidationFailed
 
 CHUNK = 1 << 22
@@ -161,15 +162,22 @@ def find_decode_error(path: Path, codec: str) -> DecodeError | None:
 def undecodable_message(path: Path, codec: str, error: DecodeError, *, detected: bool) -> str:
     """Why a file cannot be read, in the words a clerk can act on."""
     if detected:
+        from citybase.datahub.mixed import fitting_encodings, line_at, mixed_message
+
+        line_fits = fitting_encodings(line_at(path, error.offset))
+        if line_fits and codec.upper() not in line_fits:
+            return mixed_message(
+                shown(path), codec.upper(), error.line, ", ".join(line_fits), error
+            )
         return (
-            f"{path.name} is not valid UTF-8, GBK or GB18030 text: undecodable bytes at "
+            f"{shown(path)} is not valid UTF-8, GBK or GB18030 text: undecodable bytes at "
             f"{error.describe()}. Save it again as UTF-8, or set the encoding explicitly"
         )
     hint = ""
     if is_utf8_name(codec) and find_decode_error(path, "gb18030") is None:
         hint = "; the file looks like GBK/GB18030 — leave the encoding empty to detect it"
     return (
-        f"{path.name} is not valid {codec.upper()}: undecodable bytes at {error.describe()}{hint}"
+        f"{shown(path)} is not valid {codec.upper()}: undecodable bytes at {error.describe()}{hint}"
     )
 
 

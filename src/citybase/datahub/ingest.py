@@ -27,6 +27,7 @@ import duckdb
 from citybase.datahub import csvload, loaders, typed, xlsx
 from citybase.datahub.duck import column_type, connect, sql_string
 from citybase.datahub.encoding import BOM_UTF8, is_utf8_name, read_head, transcode_to_utf8
+from citybase.datahub.filenames import showing, shown
 from citybase.datahub.types import ColumnSchema, DetectedFormat, IngestOptions, IngestResult
 from citybase.datahub.workfiles import (
     Progress,
@@ -44,13 +45,28 @@ __all__ = ["ProgressCallback", "detect", "detect_format", "ingest_file", "sweep_
 # --- public API ------------------------------------------------------------------------------
 
 
-def detect(source: Path, options: IngestOptions) -> DetectedFormat:
-    """Format, encoding, CSV layout, columns and the first rows — without writing anything."""
+def detect(
+    source: Path,
+    options: IngestOptions,
+    *,
+    source_name: str | None = None,
+    limits: xlsx.XlsxLimits | None = None,
+) -> DetectedFormat:
+    """Format, encoding, CSV layout, columns and the first rows — without writing anything.
+
+    ``source_name`` is the name the user knows the file by (an upload's own name, not the
+    server's temporary copy): every error names it.
+    """
+    with showing(source_name):
+        return _detect(source, options, limits or xlsx.XlsxLimits())
+
+
+def _detect(source: Path, options: IngestOptions, limits: xlsx.XlsxLimits) -> DetectedFormat:
     _require_content(source)
     head, at_eof = read_head(source)
     fmt = options.format or detect_format(source, head)
     if fmt == "xlsx":
-        return xlsx.detect_xlsx(source, options)
+        return xlsx.detect_xlsx(source, options, limits)
     con = connect()
     try:
         if fmt == "parquet":
@@ -72,8 +88,25 @@ def ingest_file(
     dest: Path,
     options: IngestOptions,
     progress: ProgressCallback | None = None,
+    source_name: str | None = None,
+    limits: xlsx.XlsxLimits | None = None,
 ) -> IngestResult:
-    """Read ``source`` and atomically write it to ``dest`` as one typed, zstd Parquet file."""
+    """Read ``source`` and atomically write it to ``dest`` as one typed, zstd Parquet file.
+
+    ``source_name``: the name errors give the file (see ``detect``); ``limits``: how far an
+    XLSX workbook may expand (default ``XlsxLimits()``; the service passes the settings').
+    """
+    with showing(source_name):
+        return _ingest_file(source, dest, options, progress, limits or xlsx.XlsxLimits())
+
+
+def _ingest_file(
+    source: Path,
+    dest: Path,
+    options: IngestOptions,
+    progress: ProgressCallback | None,
+    limits: xlsx.XlsxLimits,
+) -> IngestResult:
     started = time.perf_counter()
     size = _require_content(source)
     head, at_eof = read_head(source)
@@ -86,7 +119,9 @@ def ingest_file(
     try:
         con = connect()
         try:
-            encoding, delimiter = _load(con, fmt, source, head, at_eof, tmp, work, options, meter)
+            encoding, delimiter = _load(
+                con, fmt, source, head, at_eof, tmp, work, options, meter, limits
+            )
             columns, rows = _written_schema(con, tmp)
         finally:
             con.close()
@@ -122,6 +157,7 @@ def _load(
     work: Work,
     options: IngestOptions,
     meter: Progress,
+    limits: xlsx.XlsxLimits,
 ) -> tuple[str | None, str | None]:
     """Write ``tmp`` from ``source``; returns (encoding, delimiter) where they apply."""
     size = meter.total
@@ -144,14 +180,14 @@ def _load(
         return None, None
     if fmt == "xlsx":
         stage = work.temp("stage")
-        xlsx.load_xlsx(con, source, stage, tmp, options, lambda f: meter.at(f * size))
+        xlsx.load_xlsx(con, source, stage, tmp, options, lambda f: meter.at(f * size), limits)
         return None, None
     raise ValidationFailed(f"format {fmt!r} is not supported", field="format")
 
 
 def detect_format(source: Path, head: bytes) -> str:
     """The format from magic bytes first (a renamed file still loads), then the name."""
-    name = source.name
+    name = shown(source)
     ext = source.suffix.lower()
     if head.startswith(b"PAR1"):
         return "parquet"
@@ -207,10 +243,10 @@ def _require_content(source: Path) -> int:
     try:
         size = source.stat().st_size
     except FileNotFoundError:
-        raise ValidationFailed(f"{source.name} does not exist", field="file") from None
+        raise ValidationFailed(f"{shown(source)} does not exist", field="file") from None
     if size == 0:
         raise ValidationFailed(
-            f"{source.name} is empty (0 bytes): upload the file again", field="file"
+            f"{shown(source)} is empty (0 bytes): upload the file again", field="file"
         )
     return size
 
@@ -232,12 +268,12 @@ def _written_schema(con: duckdb.DuckDBPyConnection, tmp: Path) -> tuple[list[Col
 def _no_rows_message(source: Path, fmt: str) -> str:
     if fmt == "csv":
         return (
-            f"{source.name} has a header row but no data rows (0 rows): add the data or "
+            f"{shown(source)} has a header row but no data rows (0 rows): add the data or "
             "check that the right file was exported"
         )
     if fmt == "xlsx":
-        return f"{source.name}: the sheet has a header row but no data rows (0 rows)"
-    return f"{source.name} holds no records (0 rows)"
+        return f"{shown(source)}: the sheet has a header row but no data rows (0 rows)"
+    return f"{shown(source)} holds no records (0 rows)"
 
 
 def _unsupported(message: str) -> ValidationFailed:

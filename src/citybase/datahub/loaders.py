@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from citybase.datahub.csvfile import check_names
 from citybase.datahub.duck import sql_string
+from citybase.datahub.filenames import scrub, shown
 from citybase.datahub.typed import ROW, preview, write_typed
 from citybase.datahub.types import DetectedFormat, IngestOptions
 from citybase.errors import ValidationFailed
@@ -55,17 +56,17 @@ def _json_error(path: Path, fmt: str, exc: duckdb.Error) -> ValidationFailed:
     detail = text.split("Error: ", 1)[-1].strip()
     if "top-level JSON array" in detail:
         return ValidationFailed(
-            f"{path.name} must be a JSON array of objects ([{{...}}, {{...}}]) or one object "
+            f"{shown(path)} must be a JSON array of objects ([{{...}}, {{...}}]) or one object "
             "per line (NDJSON)",
             field="format",
         )
     if "non-record" in detail or "expected records" in detail:
         return ValidationFailed(
-            f'{path.name}: every record must be a JSON object ({{"column": value, ...}})',
+            f'{shown(path)}: every record must be a JSON object ({{"column": value, ...}})',
             field="format",
         )
-    detail = detail.replace(f'in file "{path}", ', "").replace(f'"{path}"', path.name)
-    return ValidationFailed(f"{path.name} is not valid {fmt.upper()}: {detail}", field="file")
+    detail = scrub(detail.replace(f'in file "{path}", ', ""), path)
+    return ValidationFailed(f"{shown(path)} is not valid {fmt.upper()}: {detail}", field="file")
 
 
 def _check_json_keys(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> None:
@@ -83,20 +84,20 @@ def _check_json_keys(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> No
     for i, (kind, keys) in enumerate(rows, start=1):
         if kind != "OBJECT":
             raise ValidationFailed(
-                f"{path.name}: record {i} is {_JSON_KINDS.get(str(kind), str(kind).lower())}, "
+                f"{shown(path)}: record {i} is {_JSON_KINDS.get(str(kind), str(kind).lower())}, "
                 'not an object — every record must be {"column": value, ...}',
                 field="format",
             )
         for key in keys or []:
             if not key.strip():
                 raise ValidationFailed(
-                    f"{path.name}: record {i} has a key with no name: give every field a name",
+                    f"{shown(path)}: record {i} has a key with no name: give every field a name",
                     field="header",
                 )
             prior = seen.setdefault(key.casefold(), key)
             if prior != key:
                 raise ValidationFailed(
-                    f"duplicate column names in {path.name}: {prior!r} and {key!r} differ "
+                    f"duplicate column names in {shown(path)}: {prior!r} and {key!r} differ "
                     "only in case — use one spelling",
                     field="header",
                 )
@@ -112,7 +113,7 @@ def _json_columns(
     except duckdb.Error as exc:
         raise _json_error(path, fmt, exc) from None
     columns = [(str(r[0]), str(r[1])) for r in rows]
-    check_names([n for n, _ in columns], where=path.name)
+    check_names([n for n, _ in columns], where=shown(path))
     return columns
 
 
@@ -166,9 +167,9 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[s
         ).fetchall()
     except Exception as exc:  # pyarrow and DuckDB raise many kinds for a damaged footer
         raise ValidationFailed(
-            f"{path.name} is not a readable Parquet file ({exc})", field="file"
+            f"{shown(path)} is not a readable Parquet file ({exc})", field="file"
         ) from None
-    check_names([str(n).strip() for n in names], where=path.name)
+    check_names([str(n).strip() for n in names], where=shown(path))
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
@@ -202,5 +203,6 @@ def load_parquet(
         )
     except duckdb.Error as exc:
         raise ValidationFailed(
-            f"{path.name} could not be read: {str(exc).splitlines()[0]}", field="file"
+            f"{shown(path)} could not be read: {scrub(str(exc).splitlines()[0], path)}",
+            field="file",
         ) from None

@@ -213,6 +213,8 @@ def receive_upload(upload: UploadFile, data_dir: Path, *, max_mb: int) -> Path:
                     "(CITYBASE_MAX_UPLOAD_MB). Load it on the server with "
                     "`citybase datahub ingest PATH --dataset NAME`, which streams from disk.",
                     field="file",
+                    code="upload_too_large",
+                    status=413,
                 )
             handle.write(chunk)
     return Path(handle.name)

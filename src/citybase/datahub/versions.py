@@ -210,6 +210,7 @@ def load_version(
     from citybase.datahub import release as release_mod
     from citybase.datahub.ingest import ingest_file
     from citybase.datahub.profile import profile_parquet, schema_drift
+    from citybase.datahub.xlsx import XlsxLimits
 
     dataset = catalog.get_dataset(
         db_session=db_session, name=name, viewer=actor, check=actor is not None
@@ -224,7 +225,12 @@ def load_version(
     incoming = folder / f".incoming-{token}.parquet"
     try:
         result = ingest_file(
-            source, dest=incoming, options=options or IngestOptions(), progress=progress
+            source,
+            dest=incoming,
+            options=options or IngestOptions(),
+            progress=progress,
+            source_name=source_name,
+            limits=XlsxLimits.from_settings(settings) if settings else None,
         )
         loaded_at = utcnow()
         existing = {

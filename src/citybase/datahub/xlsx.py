@@ -29,12 +29,79 @@ from openpyxl.utils import get_column_letter
 
 from citybase.datahub.csvfile import check_names
 from citybase.datahub.duck import column_type, quote_ident, sql_string
+from citybase.datahub.filenames import shown
 from citybase.datahub.typed import ROW, write_typed
 from citybase.datahub.types import ColumnSchema, DetectedFormat, IngestOptions
 from citybase.errors import ValidationFailed
 
 BATCH = 8_192
 DETECT_ROWS = 1_000
+MIB = 1024 * 1024
+#: Members smaller than this are not held to the compression-ratio limit (tiny XML parts
+#: such as styles.xml compress far better than sheets, and cost nothing to parse).
+RATIO_MIN_BYTES = MIB
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What a workbook may expand to before any of it is parsed (a "zip bomb" guard).
+
+    An XLSX file is a ZIP archive of XML: 7 MB on disk can hold 2 GiB of XML that takes
+    minutes to parse. The archive's directory gives every member's size before and after
+    compression, so these limits are checked in microseconds, before parsing starts.
+    """
+
+    max_uncompressed_mb: int = 1024
+    max_compression_ratio: int = 100
+    max_rows: int = 1_048_576
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> XlsxLimits:
+        return cls(
+            max_uncompressed_mb=settings.xlsx_max_uncompressed_mb,
+            max_compression_ratio=settings.xlsx_max_compression_ratio,
+            max_rows=settings.xlsx_max_rows,
+        )
+
+
+def check_archive(path: Path, limits: XlsxLimits) -> None:
+    """Refuse a workbook that expands too far, by size or ratio, before opening it."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValidationFailed(
+            f"{shown(path)} is not a readable XLSX workbook ({exc})", field="file"
+        ) from None
+    total = sum(m.file_size for m in members)
+    if total > limits.max_uncompressed_mb * MIB:
+        raise ValidationFailed(
+            f"{shown(path)} expands to {total / MIB:,.0f} MiB of XML when unzipped, more than "
+            f"the limit of {limits.max_uncompressed_mb:,} MiB (CITYBASE_XLSX_MAX_UNCOMPRESSED_MB)"
+            ": save the sheet as CSV, or split the workbook",
+            field="file",
+            code="xlsx_too_large",
+        )
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size >= RATIO_MIN_BYTES and ratio > limits.max_compression_ratio:
+            raise ValidationFailed(
+                f"{shown(path)}: {m.filename} is compressed {ratio:,.0f} to 1, more than the "
+                f"limit of {limits.max_compression_ratio:,} to 1 "
+                "(CITYBASE_XLSX_MAX_COMPRESSION_RATIO); real sheets compress far less, so "
+                "this workbook is refused: save the sheet as CSV and upload that",
+                field="file",
+                code="xlsx_too_large",
+            )
+
+
+def _too_many_rows(path: Path, sheet: str, limits: XlsxLimits) -> ValidationFailed:
+    return ValidationFailed(
+        f"sheet {sheet!r} of {shown(path)} has more than {limits.max_rows:,} rows, the limit "
+        "(CITYBASE_XLSX_MAX_ROWS): save it as CSV, which has no row limit",
+        field="rows",
+        code="xlsx_too_large",
+    )
 
 
 @dataclass
@@ -86,22 +153,29 @@ def _duck_type(kinds: set[str]) -> str:
     return "VARCHAR"
 
 
-def _open(path: Path, options: IngestOptions) -> tuple[Any, Any, str, list[str]]:
+def _open(
+    path: Path, options: IngestOptions, limits: XlsxLimits
+) -> tuple[Any, Any, str, list[str]]:
+    check_archive(path, limits)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ValidationFailed(
-            f"{path.name} is not a readable XLSX workbook ({exc})", field="file"
+            f"{shown(path)} is not a readable XLSX workbook ({exc})", field="file"
         ) from None
     sheets = list(wb.sheetnames)
     sheet = options.sheet or sheets[0]
     if sheet not in sheets:
         wb.close()
         raise ValidationFailed(
-            f"sheet {sheet!r} is not in {path.name} (sheets: {', '.join(sheets)})",
+            f"sheet {sheet!r} is not in {shown(path)} (sheets: {', '.join(sheets)})",
             field="sheet",
         )
-    return wb, wb[sheet], sheet, sheets
+    ws = wb[sheet]
+    if (ws.max_row or 0) > limits.max_rows:  # the sheet's declared size, when it has one
+        wb.close()
+        raise _too_many_rows(path, sheet, limits)
+    return wb, ws, sheet, sheets
 
 
 def _trimmed(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -120,7 +194,7 @@ def _data_rows(
     nonempty = ((n, v) for n, v in rows if v)
     first = next(nonempty, None)
     if first is None:
-        raise ValidationFailed(f"sheet {sheet!r} of {path.name} is empty", field="sheet")
+        raise ValidationFailed(f"sheet {sheet!r} of {shown(path)} is empty", field="sheet")
     first_no, first_values = first
     if options.header is not None:
         header = options.header
@@ -164,8 +238,10 @@ def _texts(layout: _Layout, row_no: int, values: tuple[Any, ...]) -> list[str | 
     return out
 
 
-def detect_xlsx(path: Path, options: IngestOptions) -> DetectedFormat:
-    wb, ws, sheet, sheets = _open(path, options)
+def detect_xlsx(
+    path: Path, options: IngestOptions, limits: XlsxLimits | None = None
+) -> DetectedFormat:
+    wb, ws, sheet, sheets = _open(path, options, limits or XlsxLimits())
     try:
         layout, body = _data_rows(ws, path, sheet, sheets, options)
         sample: list[dict[str, Any]] = []
@@ -194,9 +270,11 @@ def load_xlsx(
     tmp: Path,
     options: IngestOptions,
     progress: Callable[[float], None],
+    limits: XlsxLimits | None = None,
 ) -> None:
     """Stream the sheet into ``stage`` (text + row numbers), then cast it into ``tmp``."""
-    wb, ws, sheet, sheets = _open(path, options)
+    limits = limits or XlsxLimits()
+    wb, ws, sheet, sheets = _open(path, options, limits)
     try:
         layout, body = _data_rows(ws, path, sheet, sheets, options)
         total_rows = max(int(ws.max_row or 0), 1)
@@ -205,6 +283,8 @@ def load_xlsx(
             numbers: list[int] = []
             columns: list[list[str | None]] = [[] for _ in layout.names]
             for row_no, values in body:
+                if row_no > limits.max_rows:  # a sheet that did not declare its size
+                    raise _too_many_rows(path, sheet, limits)
                 numbers.append(row_no)
                 for col, text in zip(columns, _texts(layout, row_no, values), strict=True):
                     col.append(text)

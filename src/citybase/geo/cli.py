@@ -8,12 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from citybase.cli_support import console, db_session, friendly_errors
 from citybase.errors import NotFound, ValidationFailed
-from citybase.geo import service
 from citybase.geo.enums import Level
 
 app = typer.Typer(help="City geography: districts, streets, grids.", no_args_is_help=True)
@@ -56,6 +53,10 @@ def import_file(
     ] = None,
 ) -> None:
     """Create or update areas from GeoJSON, by code. All or nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from citybase.geo import service
+
     collection = read_geojson(path)
     with (
         Progress(
@@ -92,6 +93,10 @@ def locate(
     lat: Annotated[float, typer.Argument(help="Latitude (WGS84).")],
 ) -> None:
     """Print the district, street and grid containing a point."""
+    from rich.table import Table
+
+    from citybase.geo import service
+
     with db_session() as s:
         found = service.locate(db_session=s, lon=lon, lat=lat)
     if found is None:
@@ -110,6 +115,10 @@ def list_areas(
     parent: Annotated[str | None, typer.Option(help="Only the children of this code.")] = None,
 ) -> None:
     """List areas with level, parent and size."""
+    from rich.table import Table
+
+    from citybase.geo import service
+
     table = Table("code", "name", "level", "parent", "km²")
     with db_session() as s:
         areas = service.list_areas(db_session=s, level=level, parent_code=parent)

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from citybase.cli_support import console, db_session, friendly_errors, load_settings
-from citybase.identity import service
 from citybase.identity.enums import Role
 
 app = typer.Typer(help="Users, departments and API tokens.", no_args_is_help=True)
@@ -27,6 +25,8 @@ def create(
     ] = "",
 ) -> None:
     """Create a user (as the system; audited)."""
+    from citybase.identity import service
+
     with db_session() as s:
         user = service.create_user(
             db_session=s,
@@ -44,6 +44,7 @@ def create(
 @friendly_errors
 def list_users() -> None:
     """List users with role and department."""
+    from rich.table import Table
     from sqlalchemy import select
 
     from citybase.identity.models import User
@@ -65,6 +66,8 @@ def token(
     days: Annotated[int | None, typer.Option(min=1, max=3650)] = None,
 ) -> None:
     """Issue an API token for a user; it is printed once."""
+    from citybase.identity import service
+
     settings = load_settings()
     with db_session(settings) as s:
         user = service.get_user_by_username(db_session=s, username=username)
@@ -85,6 +88,40 @@ def load_departments(
     path: Annotated[Path, typer.Argument(help="A departments.yaml taxonomy file.")],
 ) -> None:
     """Create or update departments from a taxonomy file (all or nothing)."""
+    from citybase.identity import service
+
     with db_session() as s:
         n = service.load_departments_file(db_session=s, path=path, actor=None)
         console.print(f"[green]{n}[/] departments created or updated")
+
+
+@app.command("update")
+@friendly_errors
+def update(
+    username: str,
+    role: Annotated[Role | None, typer.Option(help="New role.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Enable or disable the account.")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="New full name.")] = None,
+) -> None:
+    """Change a user's role, name or status (as the system; audited).
+
+    The last active platform administrator cannot be demoted or disabled.
+    """
+    from citybase.errors import NotFound
+    from citybase.identity import service
+
+    with db_session() as s:
+        user = service.get_user_by_username(db_session=s, username=username)
+        if user is None:
+            raise NotFound(f"No user '{username}'.", field="username")
+        service.update_user(
+            db_session=s,
+            actor=None,
+            user_id=user.id,
+            role=role,
+            active=active,
+            display_name=display_name,
+        )
+        console.print(f"[green]Updated[/] {user.username} ({user.role}, active={user.active})")

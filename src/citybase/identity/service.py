@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
@@ -206,20 +206,24 @@ def create_user(
 def update_user(
     *,
     db_session: Session,
-    actor: User,
+    actor: User | None,
     user_id: int,
     display_name: str | None = None,
     password: str | None = None,
     role: Role | None = None,
     active: bool | None = None,
 ) -> User:
+    """Change a user. ``actor=None`` means the system (the CLI)."""
     user = get_user(db_session=db_session, user_id=user_id)
-    if not is_admin(actor):
+    if actor is not None and not is_admin(actor):
         if actor.role != Role.dept_admin:
             raise PermissionDenied("Only administrators may change users.")
         ensure_department_access(actor, user.department_id, what=f"user {user.username}")
         if role in (Role.platform_admin, Role.applicant):
             raise PermissionDenied("A department administrator may not grant that role.")
+    demoted = role is not None and role != Role.platform_admin
+    if user.role == Role.platform_admin and user.active and (demoted or active is False):
+        _refuse_losing_last_admin(db_session=db_session, user=user)
     changes: dict[str, object] = {}
     if display_name is not None:
         user.display_name = display_name
@@ -245,6 +249,22 @@ def update_user(
         detail=changes,
     )
     return user
+
+
+def _refuse_losing_last_admin(*, db_session: Session, user: User) -> None:
+    """The platform keeps at least one active platform administrator, or nobody can run it."""
+    others = db_session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == str(Role.platform_admin), User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise Conflict(
+            f"'{user.username}' is the last active platform administrator: make another user "
+            "platform_admin first, then change or deactivate this one.",
+            field="role",
+            code="last_platform_admin",
+        )
 
 
 def authenticate(*, db_session: Session, username: str, password: str) -> User:

@@ -12,13 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from citybase.cli_support import console, friendly_errors
 from citybase.errors import ValidationFailed
-from citybase.privacy.detect_columns import scan_table
-from citybase.privacy.detect_text import find_spans_batch, redact
-from citybase.privacy.policy import load_policy
 
 app = typer.Typer(help="PII detection: scan tables, redact free text.", no_args_is_help=True)
 BATCH = 2_000
@@ -33,6 +29,11 @@ def scan(
     policy: Annotated[Path | None, typer.Option("--policy", help="Grading policy YAML")] = None,
 ) -> None:
     """Decide a PII type, confidence and grade for every column of a file."""
+    from rich.table import Table
+
+    from citybase.privacy.detect_columns import scan_table
+    from citybase.privacy.policy import load_policy
+
     if format not in ("json", "table"):
         raise ValidationFailed(f"format: must be json or table, got {format!r}", field="format")
     if policy is None:
@@ -83,6 +84,9 @@ def redact_text(
     format: Annotated[str, typer.Option("--format", help="jsonl (the only format)")] = "jsonl",
 ) -> None:
     """Read {"text": …} JSON lines on stdin, write text, spans and redacted text on stdout."""
+    from citybase.privacy.detect_text import find_spans_batch, redact
+    from citybase.privacy.policy import load_policy
+
     if format != "jsonl":
         raise ValidationFailed(f"format: only jsonl is supported, got {format!r}", field="format")
     policy = load_policy()

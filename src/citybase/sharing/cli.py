@@ -9,18 +9,15 @@ tracker look-ups act as the system.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from citybase.cli_support import console, db_session, friendly_errors, load_settings
-from citybase.datahub import service as datahub_service
 from citybase.errors import NotFound, ValidationFailed
-from citybase.identity import service as identity_service
-from citybase.identity.models import User
-from citybase.sharing import service
-from citybase.sharing.schemas import ApproveBody, RequestCreate
+
+if TYPE_CHECKING:
+    from citybase.identity.models import User
 
 app = typer.Typer(
     help="Governed sharing (一网通用) and the citizens' data tracker.", no_args_is_help=True
@@ -29,6 +26,8 @@ AsUser = Annotated[str, typer.Option("--as", help="Username the command acts as.
 
 
 def _user(s: object, username: str) -> User:
+    from citybase.identity import service as identity_service
+
     user = identity_service.get_user_by_username(db_session=s, username=username)  # type: ignore[arg-type]
     if user is None:
         raise NotFound(f"--as: no user '{username}'.", field="--as")
@@ -73,6 +72,10 @@ def request(
     clear: Annotated[list[str], typer.Option(help="COLUMN=REASON wanted in clear.")] = [],  # noqa: B006
 ) -> None:
     """File a sharing request and print what was decided."""
+    from citybase.datahub import service as datahub_service
+    from citybase.sharing import service
+    from citybase.sharing.schemas import RequestCreate
+
     settings = load_settings()
     with db_session(settings) as s:
         req = service.file_request(
@@ -107,6 +110,9 @@ def approve(
     until: Annotated[str | None, typer.Option(help="An earlier end, YYYY-MM-DD.")] = None,
 ) -> None:
     """Approve a pending request as the owning department's data steward."""
+    from citybase.sharing import service
+    from citybase.sharing.schemas import ApproveBody
+
     settings = load_settings()
     with db_session(settings) as s:
         grant = service.approve_request(
@@ -134,6 +140,8 @@ def reject(
     reason: Annotated[str, typer.Option(help="Why it is rejected.")],
 ) -> None:
     """Reject a pending request as the owning department's data steward."""
+    from citybase.sharing import service
+
     with db_session() as s:
         service.reject_request(
             db_session=s, actor=_user(s, as_user), request_id=request_id, reason=reason
@@ -149,6 +157,8 @@ def revoke(
     reason: Annotated[str, typer.Option(help="Why the grant ends now.")],
 ) -> None:
     """Revoke a grant as the owning department's data steward."""
+    from citybase.sharing import service
+
     with db_session() as s:
         service.revoke_grant(
             db_session=s, actor=_user(s, as_user), grant_id=grant_id, reason=reason
@@ -164,6 +174,10 @@ def list_(
     status: Annotated[str | None, typer.Option(help="pending, granted, rejected …")] = None,
 ) -> None:
     """Sharing requests (all of them without --as) with their status and grant."""
+    from rich.table import Table
+
+    from citybase.sharing import service
+
     with db_session() as s:
         viewer = _user(s, as_user) if as_user else None
         rows = service.list_requests(
@@ -190,6 +204,8 @@ def link_citizen(
     id_number: Annotated[str, typer.Argument(help="Their 18-character ID number.")],
 ) -> None:
     """Link a citizen account to its holder's ID number (only a keyed token is stored)."""
+    from citybase.sharing import service
+
     settings = load_settings()
     with db_session(settings) as s:
         service.link_citizen(
@@ -205,6 +221,10 @@ def tracker(
     purpose: Annotated[str, typer.Option(help="Why you look this person up (audited).")],
 ) -> None:
     """Who read records about this ID number, when and why (audited look-up)."""
+    from rich.table import Table
+
+    from citybase.sharing import service
+
     settings = load_settings()
     with db_session(settings) as s:
         result = service.lookup_on_behalf(

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from citybase.errors import AuthenticationRequired
 from citybase.identity import service as identity_service
 from citybase.identity.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep
+from citybase.web import login_csrf
 from citybase.web.i18n import request_locale, translate
 from citybase.web.templating import render
 
@@ -31,7 +32,18 @@ def _safe_next(target: str | None) -> str:
 def login_form(request: Request, user: OptionalUser, next: str = "/") -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next)})
+    return _login_page(request, {"next": _safe_next(next)})
+
+
+def _login_page(request: Request, context: dict[str, object], status_code: int = 200) -> Response:
+    """The sign-in form, carrying (and setting the cookie of) the login CSRF token."""
+    settings = request.app.state.settings
+    token = login_csrf.token_for(request, settings)
+    response = render(
+        request, "login.html", {**context, "csrf_token": token}, status_code=status_code
+    )
+    login_csrf.set_cookie(response, token, settings)
+    return response
 
 
 @router.post("/login")
@@ -41,8 +53,16 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
+    csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     settings = request.app.state.settings
+    if not login_csrf.is_valid(request, settings, csrf_token):
+        message = translate(request_locale(request), "auth.login_csrf")
+        return _login_page(
+            request,
+            {"message": message, "next": _safe_next(next), "username": username},
+            status_code=403,
+        )
     try:
         user = identity_service.authenticate(
             db_session=db_session, username=username, password=password
@@ -50,9 +70,8 @@ def login(
     except AuthenticationRequired:
         db_session.commit()  # keep the failed-login audit record
         message = translate(request_locale(request), "auth.bad_credentials")
-        return render(
+        return _login_page(
             request,
-            "login.html",
             {"message": message, "next": _safe_next(next), "username": username},
             status_code=401,
         )
@@ -61,6 +80,7 @@ def login(
     )
     db_session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
+    response.delete_cookie(login_csrf.LOGIN_CSRF_COOKIE, path="/login")
     response.set_cookie(
         SESSION_COOKIE,
         token,

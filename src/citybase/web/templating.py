@@ -62,6 +62,7 @@ def render(
         "locale": locale,
         "user": user,
         "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "nav": modules_for(user),
     }
     ctx.update(context or {})
