@@ -151,7 +151,7 @@ def test_admins_see_failures_on_a_page_and_retry_them(db: LiveDb, recorder: Reco
 
     from citybase.app import create_app
     from citybase.identity.enums import Role
-    from tests.factories import PASSWORD, auth_headers, csrf_of, make_user
+    from tests.factories import PASSWORD, auth_headers, csrf_of, login_csrf_token, make_user
 
     recorder.fail_times = 100
     with db.sf() as s:
@@ -166,7 +166,12 @@ def test_admins_see_failures_on_a_page_and_retry_them(db: LiveDb, recorder: Reco
         assert client.get("/api/events/failures", headers=officer_headers).status_code == 403
         r = client.post(
             "/login",
-            data={"username": admin.username, "password": PASSWORD, "next": "/"},
+            data={
+                "csrf_token": login_csrf_token(client),
+                "username": admin.username,
+                "password": PASSWORD,
+                "next": "/",
+            },
             headers={"Accept": "text/html"},
             follow_redirects=False,
         )

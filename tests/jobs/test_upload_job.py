@@ -22,7 +22,7 @@ from citybase.jobs import enqueue
 from citybase.jobs.runtime import drain
 from tests.datahub.conftest import Actor, create, upload
 from tests.events.helpers import LiveDb
-from tests.factories import PASSWORD, auth_headers, csrf_of, make_user
+from tests.factories import PASSWORD, auth_headers, csrf_of, login_csrf_token, make_user
 
 HEADER = "站点编号,站点名称,PM25,监测日期\n"
 
@@ -98,7 +98,12 @@ def test_large_upload_on_the_page_redirects_to_the_job_page(
     create(client, steward, "dha-page")
     r = client.post(
         "/login",
-        data={"username": steward.user.username, "password": PASSWORD, "next": "/"},
+        data={
+            "csrf_token": login_csrf_token(client),
+            "username": steward.user.username,
+            "password": PASSWORD,
+            "next": "/",
+        },
         headers={"Accept": "text/html"},
         follow_redirects=False,
     )

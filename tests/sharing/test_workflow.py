@@ -22,7 +22,7 @@ from citybase.workflow import service as workflow_service
 from citybase.workflow.models import WorkflowInstance
 from citybase.workflow.registry import reload
 from citybase.worktime import CalendarNotCovered, clock_for
-from tests.factories import PASSWORD, auth_headers, make_user
+from tests.factories import PASSWORD, auth_headers, login_csrf_token, make_user
 from tests.sharing.conftest import INSURANCE_CSV, Actor, approve, dataset, file
 
 HTML = {"Accept": "text/html"}
@@ -55,7 +55,12 @@ def test_a_pending_request_shows_the_owners_deadline_in_working_days(
     client.cookies.clear()
     login = client.post(
         "/login",
-        data={"username": rsj.user.username, "password": PASSWORD, "next": "/"},
+        data={
+            "csrf_token": login_csrf_token(client),
+            "username": rsj.user.username,
+            "password": PASSWORD,
+            "next": "/",
+        },
         headers=HTML,
         follow_redirects=False,
     )
@@ -197,7 +202,12 @@ def test_the_request_history_in_the_api_and_on_the_page(
     client.cookies.clear()
     client.post(
         "/login",
-        data={"username": zsj.user.username, "password": PASSWORD, "next": "/"},
+        data={
+            "csrf_token": login_csrf_token(client),
+            "username": zsj.user.username,
+            "password": PASSWORD,
+            "next": "/",
+        },
         headers=HTML,
     )
     page = client.get(f"/sharing/requests/{rid}", headers=HTML)

@@ -10,7 +10,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from citybase.cli_support import console, db_session, friendly_errors, load_settings
+from citybase.cli_support import (
+    console,
+    db_session,
+    friendly_errors,
+    load_settings,
+    open_database,
+)
 
 app = typer.Typer(help="Background jobs: list, show, cancel.", no_args_is_help=True)
 
@@ -67,6 +73,7 @@ def cancel_cmd(job_id: int = typer.Argument(..., help="Job id.")) -> None:
     console.print(f"Job #{job_id}: {'cancelled' if status == 'cancelled' else 'asked to stop'}.")
 
 
+@friendly_errors
 def worker_cmd(
     queue: Annotated[
         list[str] | None, typer.Option(help="Queues to work (default: default).")
@@ -76,15 +83,14 @@ def worker_cmd(
     """Run jobs and deliver events until stopped (Ctrl-C). Several may run on PostgreSQL."""
     from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
-    from citybase.db import check_connection, make_engine, make_session_factory
+    from citybase.db import make_session_factory
     from citybase.events.dispatcher import Dispatcher
     from citybase.events.listen import PgListener
     from citybase.events.wake import hub
     from citybase.jobs.runtime import Worker, drain
 
     settings = load_settings()
-    engine = make_engine(settings.effective_database_url)
-    check_connection(engine)
+    engine = open_database(settings)  # never creates a database; one line if there is none
     sf = make_session_factory(engine)
     if once:
         totals = drain(sf, settings=settings)
