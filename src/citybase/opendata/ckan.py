@@ -98,6 +98,11 @@ async def _request_data(request: Request) -> dict[str, Any]:
             data = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BadRequest(f"JSON Error: the request body is not valid JSON ({exc}).") from None
+        except RecursionError:
+            raise BadRequest(
+                "JSON Error: the request body nests arrays or objects too deeply to read; "
+                "send a flat JSON object of parameters."
+            ) from None
         if not isinstance(data, dict):
             raise BadRequest(
                 f"Bad request data: Request data JSON decoded to {type(data).__name__} "

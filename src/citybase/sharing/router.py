@@ -23,6 +23,7 @@ from citybase.sharing.schemas import (
     RequestRead,
     TrackerRead,
 )
+from citybase.web.openapi import IdPath
 
 router = APIRouter(prefix="/api/sharing", tags=["sharing (一网通用)"])
 
@@ -66,14 +67,18 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", response_model=RequestRead)
-def get_request(request_id: int, user: CurrentUser, db_session: SessionDep) -> RequestRead:
+def get_request(request_id: IdPath, user: CurrentUser, db_session: SessionDep) -> RequestRead:
     req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
     return service.request_read(db_session, req)
 
 
 @router.post("/requests/{request_id}/approve", response_model=GrantRead)
 def approve(
-    request_id: int, body: ApproveBody, request: Request, user: CurrentUser, db_session: SessionDep
+    request_id: IdPath,
+    body: ApproveBody,
+    request: Request,
+    user: CurrentUser,
+    db_session: SessionDep,
 ) -> GrantRead:
     """The owning department's data steward approves (may narrow); a reason is required."""
     grant = service.approve_request(
@@ -90,7 +95,7 @@ def approve(
 
 @router.post("/requests/{request_id}/reject", response_model=RequestRead)
 def reject(
-    request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+    request_id: IdPath, body: ReasonBody, user: CurrentUser, db_session: SessionDep
 ) -> RequestRead:
     req = service.reject_request(
         db_session=db_session, actor=user, request_id=request_id, reason=body.reason
@@ -100,7 +105,7 @@ def reject(
 
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestRead)
-def withdraw(request_id: int, user: CurrentUser, db_session: SessionDep) -> RequestRead:
+def withdraw(request_id: IdPath, user: CurrentUser, db_session: SessionDep) -> RequestRead:
     req = service.withdraw_request(db_session=db_session, actor=user, request_id=request_id)
     db_session.commit()
     return service.request_read(db_session, req)
@@ -117,14 +122,16 @@ def list_grants(
 
 
 @router.get("/grants/{grant_id}", response_model=GrantRead)
-def get_grant(grant_id: int, user: CurrentUser, db_session: SessionDep) -> GrantRead:
+def get_grant(grant_id: IdPath, user: CurrentUser, db_session: SessionDep) -> GrantRead:
     return service.grant_read(
         service.get_grant(db_session=db_session, viewer=user, grant_id=grant_id)
     )
 
 
 @router.post("/grants/{grant_id}/revoke", response_model=GrantRead)
-def revoke(grant_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep) -> GrantRead:
+def revoke(
+    grant_id: IdPath, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+) -> GrantRead:
     grant = service.revoke_grant(
         db_session=db_session, actor=user, grant_id=grant_id, reason=body.reason
     )
