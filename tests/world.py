@@ -21,6 +21,7 @@ from tests.sharing.conftest import RESIDENTS_CSV, Actor, actor, approve, dataset
 
 OWNER_DEPT = "WOA"
 OTHER_DEPT = "WOB"
+THIRD_DEPT = "WOC"
 DATASET = "woa-residents"
 CITY = "320100"
 PERIOD = "2025"
@@ -32,7 +33,8 @@ class World:
     owner: Actor  # data steward of OWNER_DEPT: owns the dataset, decides requests
     owner_officer: Actor  # an officer of OWNER_DEPT
     other: Actor  # data steward of OTHER_DEPT: files requests, holds the grant
-    other_officer: Actor  # an officer of OTHER_DEPT with nothing at all
+    other_officer: Actor  # an officer of OTHER_DEPT (the department holding the grant)
+    outsider: Actor  # an officer of THIRD_DEPT: no request, no grant, owns nothing
     analyst: Actor
     applicant: Actor
     ids: dict[str, Any] = field(default_factory=dict)
@@ -45,16 +47,31 @@ class World:
 def build_world(client: TestClient, session: Session) -> World:
     make_department(session, OWNER_DEPT, "归属测试局")
     make_department(session, OTHER_DEPT, "他部门测试局")
+    make_department(session, THIRD_DEPT, "无关测试局")
     w = World(
         admin=actor(session, Role.platform_admin, None),
         owner=actor(session, Role.data_steward, OWNER_DEPT),
         owner_officer=actor(session, Role.officer, OWNER_DEPT),
         other=actor(session, Role.data_steward, OTHER_DEPT),
         other_officer=actor(session, Role.officer, OTHER_DEPT),
+        outsider=actor(session, Role.officer, THIRD_DEPT),
         analyst=actor(session, Role.analyst, OWNER_DEPT),
         applicant=actor(session, Role.applicant, None),
     )
     dataset(client, session, w.owner, DATASET, RESIDENTS_CSV)
+    upstream = client.post(  # catalog metadata only: a lineage source
+        "/api/datahub/datasets",
+        json={
+            "name": "woa-upstream",
+            "title": "上游登记库",
+            "theme": "population",
+            "licence": "gov-internal",
+            "sharing_type": "not_shared",
+            "open_type": "not_open",
+        },
+        headers=w.owner.headers,
+    )
+    assert upstream.status_code == 201, upstream.text
     pending = file(client, w.other, DATASET)
     assert pending.status_code == 201, pending.text
     to_grant = file(client, w.other, DATASET, purpose="人口结构统计分析")
@@ -80,6 +97,21 @@ def build_world(client: TestClient, session: Session) -> World:
     assessment = client.post("/api/assess/assessments", json=body, headers=w.analyst.headers)
     assert assessment.status_code == 201, assessment.text
 
+    element = client.post(
+        "/api/datahub/elements",
+        json={"code": "woa_id_number", "name": "公民身份号码", "identifier_scheme": "gb11643"},
+        headers=w.owner.headers,
+    )
+    assert element.status_code == 201, element.text
+    binding = client.post(
+        "/api/datahub/elements/woa_id_number/bindings",
+        json={"dataset": DATASET, "column": "公民身份号码", "role": "authority"},
+        headers=w.owner.headers,
+    )
+    assert binding.status_code == 201, binding.text
+    tokens = client.get("/api/tokens", headers=w.owner_officer.headers)
+    assert tokens.status_code == 200, tokens.text
+
     w.ids.update(
         name=DATASET,
         number=1,
@@ -92,5 +124,11 @@ def build_world(client: TestClient, session: Session) -> World:
         code="310000",
         department_code=OWNER_DEPT,
         user_id=w.owner_officer.user.id,
+        token_id=tokens.json()[0]["id"],
+        element_code="woa_id_number",
+        binding_id=binding.json()["id"],
+        domain="common",
+        level="district",
+        area_code="320102",  # no such area: geo objects are not in this world
     )
     return w

@@ -19,7 +19,7 @@ from citybase.datahub.schemas import RowsQueryBody, RowsRead
 from citybase.datahub.types import RowQuery
 from citybase.identity.deps import OptionalUser, SessionDep
 from citybase.identity.models import User
-from citybase.web.openapi import OptionalIdQuery, body_types
+from citybase.web.openapi import MAX_ID, OptionalIdQuery, body_types
 
 router = APIRouter(prefix="/api/datahub", tags=["datahub: data API"])
 
@@ -76,7 +76,7 @@ def read_rows(
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[list[str], Query(description="col or -col; comma-separated or repeated.")] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     cursor: str | None = None,
     version: OptionalIdQuery = None,
     purpose: Annotated[str | None, Query(max_length=500)] = None,
