@@ -69,10 +69,16 @@ def _fuzz(
             for p in op.iter_parameters()
             if p.location.value == "path" and p.name in world.ids
         }
-        strategies = [op.as_strategy(GenerationMode.NEGATIVE)]
-        if pinned:
-            strategies.insert(0, op.as_strategy(GenerationMode.POSITIVE, path_parameters=pinned))
-        strategies.append(op.as_strategy(GenerationMode.POSITIVE))
+        strategies = []
+        if pinned:  # valid requests to this world's real objects
+            strategies.append(op.as_strategy(GenerationMode.POSITIVE, path_parameters=pinned))
+        else:
+            strategies.append(op.as_strategy(GenerationMode.POSITIVE))
+        if list(op.iter_parameters()) or len(op.body):
+            # invalid requests: any id, any period, bodies of the wrong shape (an operation
+            # with neither parameters nor body has nothing to negate: Hypothesis would spend
+            # its whole budget looking before giving up)
+            strategies.append(op.as_strategy(GenerationMode.NEGATIVE))
         for strategy in strategies:
             _run(strategy, headers, failures, statuses)
     return failures, statuses
