@@ -33,7 +33,11 @@ def _script_heads() -> tuple[str, ...]:
     return tuple(sorted(script.get_heads()))
 
 
-@router.get("/health", response_model=Health)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Not ready: database or migrations."}},
+)
 def health(request: Request) -> JSONResponse:
     """Liveness and readiness: version, database reachability and migration state. Public."""
     factory = request.app.state.session_factory
