@@ -265,3 +265,51 @@ def test_openapi_documents_the_error_body(suite_client: TestClient) -> None:
     assert schema == {"$ref": "#/components/schemas/ErrorBody"}
     param = next(p for p in op["parameters"] if p["name"] == "request_id")
     assert param["schema"]["maximum"] == MAX_ID
+
+
+def _int_path_params(app: FastAPI) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for route in iter_routes(app.routes):
+        if isinstance(route, APIRoute) and route.path.startswith("/api"):
+            for param in route.dependant.path_params:
+                if param.field_info.annotation is int:
+                    for method in route.methods:
+                        found.setdefault(f"{method} {route.path}", []).append(param.name)
+    return found
+
+
+def test_an_id_beyond_64_bits_is_a_422_naming_it(
+    api: TestClient, world: World, suite_app: FastAPI
+) -> None:
+    """The issue's 500s (/api/sharing/requests/{id}, versions/{n}, grants/{id}/revoke …)."""
+    checked = 0
+    for op, params in _int_path_params(suite_app).items():
+        ep = BY_ID[op]
+        for name in params:
+            url = ep.path.format(
+                **{
+                    **world.ids,
+                    **{k: world.ids[v] for k, v in (ep.fill or {}).items()},
+                    name: 2**64,
+                }
+            )
+            r = api.request(ep.method, url, headers=world.admin.headers, json=ep.json_for(world))
+            assert r.status_code == 422, (op, r.text)
+            assert _error_of(r)["field"] == name, (op, r.text)
+            checked += 1
+    assert checked >= 14
+
+
+@pytest.mark.parametrize("period", ["0", "2025-LONGER", "soon"])
+def test_a_peer_city_under_an_invalid_period_is_a_422(
+    api: TestClient, world: World, period: str
+) -> None:
+    for method in ("PUT", "DELETE"):
+        r = api.request(
+            method,
+            f"/api/assess/peers/{period}/310000",
+            headers=world.analyst.headers,
+            json={"name": "对标市", "values": {}},
+        )
+        assert r.status_code == 422, r.text
+        assert _error_of(r)["field"] == "period"

@@ -18,6 +18,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 from sqlalchemy.orm import Session
 
 from citybase.datahub.enums import FREQUENCY_DCAT, UpdateFrequency
+from citybase.opendata.ckan import CKAN_RESPONSES
 from citybase.opendata.views import DatasetView, OrgView, ResourceView
 from citybase.web.openapi import body_types
 
@@ -263,7 +264,14 @@ def catalog_negotiated(request: Request) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/dataset/{name}", summary="A dataset's public address")
+@router.get(
+    "/dataset/{name}",
+    summary="A dataset's public address",
+    responses={
+        303: {"description": "To the catalog page or CKAN's package_show."},
+        **CKAN_RESPONSES,
+    },
+)
 def dataset_page(name: str, request: Request) -> RedirectResponse:
     """Where dataset URIs lead: a signed-in browser to the catalog page, everyone else to the
     dataset's CKAN record (``package_show``), which answers 404 if it is not open to them."""
