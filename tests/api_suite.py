@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tests.sharing.conftest import RESIDENTS_CSV
 from tests.world import World
 
 Body = Mapping[str, Any] | Callable[[World], Mapping[str, Any]]
@@ -41,6 +42,7 @@ class Endpoint:
     bad: tuple[Mapping[str, Any], str] | None = None  # (JSON body or query, field named)
     bad_in: str = "json"  # "json" or "query"
     write: bool | None = None  # default: every method but GET
+    files: Mapping[str, tuple[str, bytes]] | None = None  # a multipart upload instead of JSON
     audited: bool | None = None  # default: every write; also a read of personal data
     scoped_list: bool = False  # refused_as gets 200 with none of the world's objects
     fill: Mapping[str, str] | None = None  # path parameter → World.ids key, where they differ
@@ -115,6 +117,15 @@ NEW_USER = {
 }
 ELEMENT = ("/api/datahub/elements/{code}", {"code": "element_code"})
 DS = "/api/datahub/datasets/{name}"
+
+DEID_POLICY = {
+    "columns": {
+        "公民身份号码": [{"op": "suppress"}],
+        "姓名": [{"op": "suppress"}],
+        "手机号码": [{"op": "suppress"}],
+        "居住地址": [{"op": "suppress"}],
+    }
+}
 
 ENDPOINTS: list[Endpoint] = [
     # --- sharing: the requesting department is WOB, the owning one WOA, "outsider" WOC ---
@@ -269,8 +280,14 @@ ENDPOINTS: list[Endpoint] = [
     E("GET", DS + "/versions", anonymous=404, ok_as="owner"),
     E("GET", DS + "/versions/{number}", anonymous=404, ok_as="owner"),
     E("GET", DS + "/profile", anonymous=404, ok_as="owner"),
-    # Multipart uploads: allowed, refused and bad files are in tests/datahub/test_loads.py.
-    E("POST", DS + "/versions"),
+    E(
+        "POST",
+        DS + "/versions",
+        ok_as="owner",
+        ok_status=201,
+        refused_as="other",
+        files={"file": ("residents.csv", RESIDENTS_CSV)},
+    ),
     E("GET", DS + "/rules", ok_as="owner"),
     E("PUT", DS + "/rules", ok_as="owner", body={"rules": []}, refused_as="other"),
     E("GET", DS + "/quality", anonymous=404, ok_as="owner"),
@@ -364,13 +381,17 @@ ENDPOINTS: list[Endpoint] = [
     E(
         "POST",
         DS + "/deidentify",
-        body={"into": "woa-residents-deid", "policy": {"columns": {}}},
+        ok_as="owner",
+        ok_status=201,
+        body={"into": "woa-residents-deid", "policy": DEID_POLICY},
         refused_as="other",
         bad=({"policy": {"columns": {}}}, "into"),
     ),
     E(
         "POST",
         DS + "/releases",
+        ok_as="owner",
+        ok_status=201,  # recorded (blocked: the raw data identifies people)
         body={"quasi_identifiers": ["区"]},
         refused_as="other",
         bad=({"quasi_identifiers": "区"}, "quasi_identifiers"),

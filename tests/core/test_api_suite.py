@@ -82,7 +82,9 @@ def _call(client: TestClient, ep: Endpoint, world: World, who: str | None, **ove
     headers = getattr(world, who).headers if who else {}
     kwargs: dict[str, Any] = {"headers": headers, "params": over.get("params", ep.params)}
     body = over.get("json", ep.json_for(world))
-    if body is not None or ep.method in ("POST", "PUT", "PATCH"):
+    if ep.files is not None and "json" not in over:
+        kwargs["files"] = dict(ep.files)
+    elif body is not None or ep.method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = body if body is not None else {}
     return client.request(ep.method, ep.url(world), follow_redirects=False, **kwargs)
 
