@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +26,7 @@ from citybase.db import database_busy, make_engine, make_session_factory
 from citybase.errors import CitybaseError, Conflict, ServiceUnavailable
 from citybase.plugins import get_plugin_manager, load_all_models
 from citybase.settings import Settings, get_settings
+from citybase.web.openapi import ERROR_RESPONSES
 
 log = logging.getLogger("citybase")
 
@@ -179,9 +183,46 @@ def create_app(
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = str(exc.detail)
+        headers = dict(exc.headers or {})
         if exc.status_code == 404:
             message = f"No such page or endpoint: {request.url.path}"
-        return _error_response(request, CitybaseError(message, code=code, status=exc.status_code))
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request.app, request.url.path)
+            message = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+        response = _error_response(
+            request, CitybaseError(message, code=code, status=exc.status_code)
+        )
+        response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> Response:
+        # Reading a request nested ~1,000 levels deep (JSON bodies, JSON query values).
+        err = CitybaseError(
+            "The request nests arrays or objects too deeply to read; flatten it.",
+            code="too_deep",
+            status=400,
+        )
+        return _error_response(request, err)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def not_storable(request: Request, exc: Exception) -> Response:
+        # A value the database cannot hold reached it (a number beyond 64 bits on SQLite or
+        # 32 on PostgreSQL, a NUL byte in text on PostgreSQL). Ids are bounded where declared
+        # (citybase.web.openapi.IdPath); this is the net for what no declaration caught.
+        detail = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+        err = CitybaseError(
+            f"A value in the request cannot be stored ({detail}); check numbers and text.",
+            code="validation_error",
+            status=422,
+        )
+        return _error_response(request, err)
+
+    @app.exception_handler(ValidationError)
+    async def service_validation_error(request: Request, exc: ValidationError) -> Response:
+        # A service validated its input with a Pydantic model and it failed.
+        return await validation_error(request, RequestValidationError(exc.errors()))
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> Response:
@@ -227,5 +268,26 @@ def create_app(
     app.include_router(apidocs.router)
     for routers in get_plugin_manager().hook.citybase_routers():
         for router in routers:
-            app.include_router(router)
+            app.include_router(router, responses=ERROR_RESPONSES)
     return app
+
+
+def allowed_methods(app: FastAPI, path: str) -> str:
+    """The ``Allow`` header for ``path``: the methods of every route whose path matches it."""
+    methods: set[str] = set()
+    for route in iter_routes(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def iter_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """Every route of the app, looking inside included routers (FastAPI ≥ 0.160 nests them;
+    citybase includes them without a prefix, so each route's own path is its full path)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from iter_routes(included.routes)
+        else:
+            yield route

@@ -33,7 +33,18 @@ def get_plugin_manager() -> pluggy.PluginManager:
     for name in builtin_plugin_modules():
         pm.register(importlib.import_module(name), name=name)
     pm.load_setuptools_entrypoints("citybase")
+    _register_domain_declarations(pm)
     return pm
+
+
+def _register_domain_declarations(pm: pluggy.PluginManager) -> None:
+    """A plug-in module's ``domain = DomainPlugin(...)`` carries its generic hooks."""
+    from citybase.domain import DomainPlugin
+
+    for name, plugin in list(pm.list_name_plugin()):
+        domain = getattr(plugin, "domain", None)
+        if isinstance(domain, DomainPlugin) and not pm.is_registered(domain):
+            pm.register(domain, name=f"{name}:domain")
 
 
 def load_all_models() -> None:

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
 
-if TYPE_CHECKING:
-    import typer
-    from fastapi import APIRouter
-
-
-HERE = Path(__file__).parent
-
-
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.assess import models  # noqa: F401
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.assess import pages, router
-
-    return [router.router, pages.router]
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    from citybase.assess.cli import app as assess_app
-
-    app.add_typer(assess_app, name="assess")
-
-
-@hookimpl
-def citybase_template_dirs() -> list[Path]:
-    return [HERE / "templates"]
+domain = DomainPlugin(
+    name="assess",
+    models="citybase.assess.models",
+    routers=["citybase.assess.router:router", "citybase.assess.pages:router"],
+    cli="citybase.assess.cli:app",
+    templates=True,
+)
 
 
 @hookimpl

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from citybase.assess import service
-from citybase.assess.inputs import AssessmentSpec
+from citybase.assess.inputs import CODE_PATTERN, AssessmentSpec
 from citybase.assess.platform import collect_live_indicators, platform_actions, platform_framework
 from citybase.assess.schemas import (
     ArchitectureWrite,
@@ -24,11 +24,15 @@ from citybase.identity.deps import SessionDep, require_roles
 from citybase.identity.enums import Role
 from citybase.identity.models import User
 from citybase.web.i18n import request_locale
+from citybase.web.openapi import IdPath, body_types
 
 router = APIRouter(prefix="/api/assess", tags=["assess"])
 
 Planner = Annotated[User, Depends(require_roles(Role.analyst))]
-Period = Annotated[str, Query(pattern=r"^\d{4}([-_/][A-Za-z0-9]{1,3})?$")]
+PERIOD_PATTERN = r"^\d{4}([-_/][A-Za-z0-9]{1,3})?$"
+Period = Annotated[str, Query(pattern=PERIOD_PATTERN)]
+PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, description="e.g. 2025 or 2025-H1.")]
+CityCodePath = Annotated[str, Path(pattern=CODE_PATTERN, description="e.g. 320100.")]
 
 
 def _settings(request: Request) -> Any:
@@ -113,14 +117,14 @@ def create_assessment(
 
 
 @router.get("/assessments/{assessment_id}", response_model=AssessmentRead)
-def get_assessment(assessment_id: int, user: Planner, db_session: SessionDep) -> AssessmentRead:
+def get_assessment(assessment_id: IdPath, user: Planner, db_session: SessionDep) -> AssessmentRead:
     return AssessmentRead.of(
         service.get_assessment(db_session=db_session, assessment_id=assessment_id)
     )
 
 
 @router.delete("/assessments/{assessment_id}", status_code=204)
-def delete_assessment(assessment_id: int, user: Planner, db_session: SessionDep) -> Response:
+def delete_assessment(assessment_id: IdPath, user: Planner, db_session: SessionDep) -> Response:
     service.delete_assessment(db_session=db_session, actor=user, assessment_id=assessment_id)
     db_session.commit()
     return Response(status_code=204)
@@ -128,7 +132,7 @@ def delete_assessment(assessment_id: int, user: Planner, db_session: SessionDep)
 
 @router.get("/assessments/{assessment_id}/report.html", response_class=HTMLResponse)
 def report_html(
-    assessment_id: int, request: Request, user: Planner, db_session: SessionDep
+    assessment_id: IdPath, request: Request, user: Planner, db_session: SessionDep
 ) -> HTMLResponse:
     html = service.report_html(
         db_session=db_session,
@@ -139,9 +143,9 @@ def report_html(
     return HTMLResponse(html)
 
 
-@router.get("/assessments/{assessment_id}/report.pdf")
+@router.get("/assessments/{assessment_id}/report.pdf", responses=body_types("application/pdf"))
 def report_pdf(
-    assessment_id: int, request: Request, user: Planner, db_session: SessionDep
+    assessment_id: IdPath, request: Request, user: Planner, db_session: SessionDep
 ) -> Response:
     row = service.get_assessment(db_session=db_session, assessment_id=assessment_id)
     pdf = service.report_pdf(
@@ -193,7 +197,12 @@ def list_peers(user: Planner, db_session: SessionDep, period: Period | None = No
 
 @router.put("/peers/{period}/{code}", response_model=PeerRead)
 def save_peer(
-    period: str, code: str, body: PeerWrite, request: Request, user: Planner, db_session: SessionDep
+    period: PeriodPath,
+    code: CityCodePath,
+    body: PeerWrite,
+    request: Request,
+    user: Planner,
+    db_session: SessionDep,
 ) -> Any:
     row = service.save_peer(
         db_session=db_session,
@@ -210,7 +219,9 @@ def save_peer(
 
 
 @router.delete("/peers/{period}/{code}", status_code=204)
-def delete_peer(period: str, code: str, user: Planner, db_session: SessionDep) -> Response:
+def delete_peer(
+    period: PeriodPath, code: CityCodePath, user: Planner, db_session: SessionDep
+) -> Response:
     service.delete_peer(db_session=db_session, actor=user, code=code, period=period)
     db_session.commit()
     return Response(status_code=204)

@@ -1,37 +1,15 @@
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import ModuleInfo, hookimpl
 
-if TYPE_CHECKING:
-    import typer
-    from fastapi import APIRouter
-
-
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.audit import models  # noqa: F401
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.audit import router
-
-    return [router.router, router.pages]
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    from citybase.audit.cli import app as audit_app
-
-    app.add_typer(audit_app, name="audit")
-
-
-@hookimpl
-def citybase_template_dirs() -> list[Path]:
-    return [Path(__file__).parent / "templates"]
+domain = DomainPlugin(
+    name="audit",
+    models="citybase.audit.models",
+    routers=["citybase.audit.router:router", "citybase.audit.router:pages"],
+    cli="citybase.audit.cli:app",
+    templates=True,
+)
 
 
 @hookimpl

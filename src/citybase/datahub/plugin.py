@@ -1,61 +1,29 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import DemoStep, LiveIndicator, ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
-    import typer
-    from fastapi import APIRouter
     from sqlalchemy.orm import Session
 
-HERE = Path(__file__).parent
 
-
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.datahub import models  # noqa: F401
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.datahub import (
-        pages,
-        pages_privacy,
-        router,
-        router_elements,
-        router_privacy,
-        router_rows,
-    )
-
-    return [
-        router.router,
-        router_rows.router,
-        router_elements.router,
-        router_privacy.router,
-        pages.router,
-        pages_privacy.router,
-    ]
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    from citybase.datahub.cli import app as datahub_app
-
-    app.add_typer(datahub_app, name="datahub")
-
-
-@hookimpl
-def citybase_template_dirs() -> list[Path]:
-    return [HERE / "templates"]
-
-
-@hookimpl
-def citybase_translations(locale: str) -> dict[str, str]:
-    from citybase.web.i18n import load_messages
-
-    return load_messages(HERE / "data" / f"messages.{locale}.yaml")
+domain = DomainPlugin(
+    name="datahub",
+    models="citybase.datahub.models",
+    routers=[
+        "citybase.datahub.router:router",
+        "citybase.datahub.router_rows:router",
+        "citybase.datahub.router_elements:router",
+        "citybase.datahub.router_privacy:router",
+        "citybase.datahub.pages:router",
+        "citybase.datahub.pages_privacy:router",
+    ],
+    cli="citybase.datahub.cli:app",
+    templates=True,
+    translations=True,
+)
 
 
 @hookimpl

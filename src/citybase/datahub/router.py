@@ -33,6 +33,7 @@ from citybase.datahub.types import ColumnProfile, ColumnType, IngestOptions, Qua
 from citybase.errors import ValidationFailed
 from citybase.identity.deps import CurrentUser, OptionalUser, SessionDep
 from citybase.identity.models import User
+from citybase.web.openapi import MAX_ID, IdPath
 
 router = APIRouter(prefix="/api/datahub", tags=["datahub"])
 
@@ -78,7 +79,7 @@ def search_datasets(
     open_type: str | None = None,
     format: str | None = None,
     sort: Literal["relevance", "updated", "title"] = "relevance",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Limit = 20,
 ) -> SearchResults:
     """Full-text search (Chinese word segmentation) with facets; the public sees open datasets."""
@@ -135,7 +136,7 @@ def list_versions(name: str, user: OptionalUser, db_session: SessionDep) -> list
 
 @router.get("/datasets/{name}/versions/{number}", response_model=VersionDetail)
 def get_version(
-    name: str, number: int, user: OptionalUser, db_session: SessionDep
+    name: str, number: IdPath, user: OptionalUser, db_session: SessionDep
 ) -> VersionDetail:
     """A version with its profile and quality report; values only for those who may read rows."""
     ds = service.get_dataset(db_session=db_session, name=name, viewer=user)

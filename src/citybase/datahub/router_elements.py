@@ -21,6 +21,7 @@ from citybase.datahub.schemas import (
 )
 from citybase.db import utcnow
 from citybase.identity.deps import CurrentUser, SessionDep
+from citybase.web.openapi import IdPath
 
 router = APIRouter(prefix="/api/datahub", tags=["datahub: elements and usage"])
 
@@ -78,7 +79,7 @@ def bind(code: str, body: BindingCreate, user: CurrentUser, db_session: SessionD
 
 
 @router.delete("/elements/{code}/bindings/{binding_id}", status_code=204)
-def unbind(code: str, binding_id: int, user: CurrentUser, db_session: SessionDep) -> Response:
+def unbind(code: str, binding_id: IdPath, user: CurrentUser, db_session: SessionDep) -> Response:
     service.unbind(db_session=db_session, actor=user, code=code, binding_id=binding_id)
     db_session.commit()
     return Response(status_code=204)

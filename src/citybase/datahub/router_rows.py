@@ -14,10 +14,12 @@ from starlette.background import BackgroundTask
 
 from citybase.datahub import service
 from citybase.datahub.router import data_dir_of
+from citybase.datahub.rows import MEDIA_TYPES
 from citybase.datahub.schemas import RowsQueryBody, RowsRead
 from citybase.datahub.types import RowQuery
 from citybase.identity.deps import OptionalUser, SessionDep
 from citybase.identity.models import User
+from citybase.web.openapi import MAX_ID, OptionalIdQuery, body_types
 
 router = APIRouter(prefix="/api/datahub", tags=["datahub: data API"])
 
@@ -74,9 +76,9 @@ def read_rows(
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[list[str], Query(description="col or -col; comma-separated or repeated.")] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     cursor: str | None = None,
-    version: int | None = None,
+    version: OptionalIdQuery = None,
     purpose: Annotated[str | None, Query(max_length=500)] = None,
 ) -> RowsRead:
     """Rows of a version (default: current): projection, filters, sort, keyset pagination."""
@@ -129,7 +131,10 @@ def query_rows(
     return _rows_read(result)
 
 
-@router.get("/datasets/{name}/download")
+@router.get(
+    "/datasets/{name}/download",
+    responses=body_types(*MEDIA_TYPES.values()),
+)
 def download(
     name: str,
     request: Request,
@@ -141,7 +146,7 @@ def download(
     filter: Annotated[list[str], Query()] = [],  # noqa: B006
     q: str | None = None,
     sort: Annotated[list[str], Query()] = [],  # noqa: B006
-    version: int | None = None,
+    version: OptionalIdQuery = None,
     purpose: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     """Every matching row of a version as CSV (UTF-8 with BOM, or ``encoding=gbk``), JSON or

@@ -332,7 +332,7 @@ class RowsQueryBody(BaseModel):
     sort: list[str] = Field(default_factory=list, description="Column names; '-' prefix: desc.")
     limit: int = Field(100, ge=0, le=10_000)
     cursor: str | None = None
-    version: int | None = None
+    version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 class ElementUsageRow(BaseModel):

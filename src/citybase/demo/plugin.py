@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from citybase.demo.accounts import DEMO_PASSWORD, demo_accounts
-from citybase.demo.context import DemoContext
+from typing import TYPE_CHECKING
+
 from citybase.hookspecs import DemoStep, hookimpl
-from citybase.identity import service as identity_service
-from citybase.identity.enums import Role
+
+if TYPE_CHECKING:
+    from citybase.demo.context import DemoContext
 
 
 def _departments(ctx: DemoContext) -> None:
+    from citybase.identity import service as identity_service
+
     path = ctx.settings.effective_taxonomy_dir / "departments.yaml"
     with ctx.session() as s:
         identity_service.load_departments_file(db_session=s, path=path, actor=None)
 
 
 def _accounts(ctx: DemoContext) -> None:
+    from citybase.demo.accounts import DEMO_PASSWORD, demo_accounts
+    from citybase.identity import service as identity_service
+    from citybase.identity.enums import Role
+
     accounts = demo_accounts()
     task = ctx.progress.add_task("演示账号 accounts", total=len(accounts))
     with ctx.session() as s:

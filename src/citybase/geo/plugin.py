@@ -1,46 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
 
-if TYPE_CHECKING:
-    import typer
-    from fastapi import APIRouter
-
-HERE = Path(__file__).parent
-
-
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.geo import models  # noqa: F401
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.geo import pages, router
-
-    return [router.router, pages.router]
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    from citybase.geo.cli import app as geo_app
-
-    app.add_typer(geo_app, name="geo")
-
-
-@hookimpl
-def citybase_template_dirs() -> list[Path]:
-    return [HERE / "templates"]
-
-
-@hookimpl
-def citybase_translations(locale: str) -> dict[str, str]:
-    from citybase.web.i18n import load_messages
-
-    return load_messages(HERE / "locales" / f"{locale}.yaml")
+domain = DomainPlugin(
+    name="geo",
+    models="citybase.geo.models",
+    routers=["citybase.geo.router:router", "citybase.geo.pages:router"],
+    cli="citybase.geo.cli:app",
+    templates=True,
+    translations="locales/{locale}.yaml",
+)
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from citybase.geo.schemas import (
     LocationRead,
 )
 from citybase.identity.deps import AdminUser, CurrentUser, SessionDep
+from citybase.web.openapi import body_types
 
 router = APIRouter(prefix="/api/geo", tags=["geo"])
 
@@ -134,7 +135,7 @@ def assign_grid_worker(
     )
 
 
-@router.get("/{level}.geojson")
+@router.get("/{level}.geojson", responses=body_types("application/geo+json"))
 def level_geojson(level: Level, user: CurrentUser, db_session: SessionDep) -> JSONResponse:
     """Every area of one level as a GeoJSON FeatureCollection (re-importable as is)."""
     return JSONResponse(

@@ -1,37 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import ModuleInfo, hookimpl
 
-if TYPE_CHECKING:
-    import typer
-    from fastapi import APIRouter
-
-
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.identity import models  # noqa: F401
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.identity import pages, router
-
-    return [router.router, pages.router]
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    from citybase.identity.cli import app as users_app
-
-    app.add_typer(users_app, name="users")
-
-
-@hookimpl
-def citybase_template_dirs() -> list[Path]:
-    return [Path(__file__).parent / "templates"]
+domain = DomainPlugin(
+    name="identity",
+    models="citybase.identity.models",
+    routers=["citybase.identity.router:router", "citybase.identity.pages:router"],
+    cli="citybase.identity.cli:app",
+    cli_name="users",
+    templates=True,
+)
 
 
 @hookimpl

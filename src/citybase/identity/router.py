@@ -27,6 +27,7 @@ from citybase.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from citybase.web.openapi import IdPath
 
 router = APIRouter(prefix="/api", tags=["identity"])
 
@@ -100,7 +101,7 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead)
-def revoke_token(token_id: int, user: CurrentUser, db_session: SessionDep) -> TokenRead:
+def revoke_token(token_id: IdPath, user: CurrentUser, db_session: SessionDep) -> TokenRead:
     row = service.revoke_token(db_session=db_session, actor=user, token_id=token_id)
     db_session.commit()
     return TokenRead.model_validate(row)
@@ -155,7 +156,7 @@ def create_user(body: UserCreate, user: UserAdmin, db_session: SessionDep) -> Us
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, body: UserUpdate, user: UserAdmin, db_session: SessionDep) -> User:
+def update_user(user_id: IdPath, body: UserUpdate, user: UserAdmin, db_session: SessionDep) -> User:
     updated = service.update_user(
         db_session=db_session, actor=user, user_id=user_id, **body.model_dump(exclude_none=True)
     )

@@ -36,6 +36,28 @@ log = logging.getLogger("citybase.opendata")
 
 router = APIRouter(tags=["open data: CKAN Action API"])
 
+# CKAN's own error envelope, documented in place of citybase's ErrorBody (route-level
+# responses win over the ones create_app declares for every router).
+CKAN_ERROR: dict[str, Any] = {
+    "description": "CKAN's envelope: success false and error {__type, message}.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["success", "error"],
+                "properties": {
+                    "help": {"type": "string"},
+                    "success": {"type": "boolean", "enum": [False]},
+                    "error": {"type": "object"},
+                },
+            }
+        }
+    },
+}
+CKAN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: CKAN_ERROR for status in (400, 403, 404, 409, 413, 422)
+}
+
 # The modules whose @action functions fill ACTIONS.
 REGISTERED = (ckan_actions, ckan_orgs, datastore)
 
@@ -98,6 +120,11 @@ async def _request_data(request: Request) -> dict[str, Any]:
             data = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BadRequest(f"JSON Error: the request body is not valid JSON ({exc}).") from None
+        except RecursionError:
+            raise BadRequest(
+                "JSON Error: the request body nests arrays or objects too deeply to read; "
+                "send a flat JSON object of parameters."
+            ) from None
         if not isinstance(data, dict):
             raise BadRequest(
                 f"Bad request data: Request data JSON decoded to {type(data).__name__} "
@@ -205,6 +232,7 @@ for _prefix, _label in (("/api/3/action", "v3"), ("/api/action", "default")):
             methods=[_method],
             operation_id=f"ckan_action_{_label}_{_method.lower()}",
             summary=f"CKAN action ({_method} {_prefix})",
+            responses=CKAN_RESPONSES,
         )
 
 

@@ -101,6 +101,10 @@ def get_json(data: Mapping[str, Any], name: str) -> Any:
             raise ValidationFailed(
                 f"'{name}' is not valid JSON ({exc.msg} at character {exc.pos}).", field=name
             ) from None
+        except RecursionError:
+            raise ValidationFailed(
+                f"'{name}' nests arrays or objects too deeply to read.", field=name
+            ) from None
     return value
 
 

@@ -18,7 +18,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 from sqlalchemy.orm import Session
 
 from citybase.datahub.enums import FREQUENCY_DCAT, UpdateFrequency
+from citybase.opendata.ckan import CKAN_RESPONSES
 from citybase.opendata.views import DatasetView, OrgView, ResourceView
+from citybase.web.openapi import body_types
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
@@ -240,7 +242,17 @@ def _graph_for(request: Request) -> Graph:
     return catalog_graph(views, base_url=base_url, title_zh=title_zh, title_en=title_en)
 
 
-@router.get("/catalog", summary="DCAT-AP catalog (content negotiation)")
+TURTLE = "text/turtle; charset=utf-8"
+
+
+@router.get(
+    "/catalog",
+    summary="DCAT-AP catalog (content negotiation)",
+    responses={
+        303: {"description": "To /catalog.ttl, /catalog.jsonld or /catalog.rdf by Accept."},
+        **body_types(TURTLE, "application/ld+json", "application/rdf+xml"),
+    },
+)
 def catalog_negotiated(request: Request) -> RedirectResponse:
     """The catalog's URI: redirects to the serialisation the ``Accept`` header asks for."""
     accept = request.headers.get("accept", "")
@@ -252,7 +264,14 @@ def catalog_negotiated(request: Request) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/dataset/{name}", summary="A dataset's public address")
+@router.get(
+    "/dataset/{name}",
+    summary="A dataset's public address",
+    responses={
+        303: {"description": "To the catalog page or CKAN's package_show."},
+        **CKAN_RESPONSES,
+    },
+)
 def dataset_page(name: str, request: Request) -> RedirectResponse:
     """Where dataset URIs lead: a signed-in browser to the catalog page, everyone else to the
     dataset's CKAN record (``package_show``), which answers 404 if it is not open to them."""
@@ -263,21 +282,27 @@ def dataset_page(name: str, request: Request) -> RedirectResponse:
     return RedirectResponse(f"/api/3/action/package_show?id={name}", status_code=303)
 
 
-@router.get("/catalog.ttl", summary="DCAT-AP catalog (Turtle)")
+@router.get("/catalog.ttl", summary="DCAT-AP catalog (Turtle)", responses=body_types(TURTLE))
 def catalog_turtle(request: Request) -> Response:
     """Every dataset open to everyone, as DCAT-AP in Turtle."""
-    return Response(
-        serialize(_graph_for(request), "turtle"), media_type="text/turtle; charset=utf-8"
-    )
+    return Response(serialize(_graph_for(request), "turtle"), media_type=TURTLE)
 
 
-@router.get("/catalog.jsonld", summary="DCAT-AP catalog (JSON-LD)")
+@router.get(
+    "/catalog.jsonld",
+    summary="DCAT-AP catalog (JSON-LD)",
+    responses=body_types("application/ld+json"),
+)
 def catalog_jsonld(request: Request) -> Response:
     """Every dataset open to everyone, as DCAT-AP in JSON-LD (compacted with dcat/dct/foaf)."""
     return Response(serialize(_graph_for(request), "json-ld"), media_type="application/ld+json")
 
 
-@router.get("/catalog.rdf", summary="DCAT-AP catalog (RDF/XML)")
+@router.get(
+    "/catalog.rdf",
+    summary="DCAT-AP catalog (RDF/XML)",
+    responses=body_types("application/rdf+xml"),
+)
 def catalog_rdfxml(request: Request) -> Response:
     """Every dataset open to everyone, as DCAT-AP in RDF/XML (for older harvesters)."""
     return Response(serialize(_graph_for(request), "xml"), media_type="application/rdf+xml")

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from citybase.domain import DomainPlugin
 
-from citybase.hookspecs import hookimpl
-
-if TYPE_CHECKING:
-    from fastapi import APIRouter
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.opendata import ckan, dcat
-
-    return [ckan.router, dcat.router]
+domain = DomainPlugin(
+    name="opendata",
+    routers=["citybase.opendata.ckan:router", "citybase.opendata.dcat:router"],
+)

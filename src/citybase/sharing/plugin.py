@@ -6,45 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
-    import typer
-    from fastapi import APIRouter
     from sqlalchemy.orm import Session
 
 HERE = Path(__file__).parent
 
 
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.sharing import models  # noqa: F401
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.sharing import pages, router
-
-    return [router.router, pages.router]
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    from citybase.sharing.cli import app as sharing_app
-
-    app.add_typer(sharing_app, name="sharing")
-
-
-@hookimpl
-def citybase_template_dirs() -> list[Path]:
-    return [HERE / "templates"]
-
-
-@hookimpl
-def citybase_translations(locale: str) -> dict[str, str]:
-    from citybase.web.i18n import load_messages
-
-    return load_messages(HERE / "data" / f"messages.{locale}.yaml")
+domain = DomainPlugin(
+    name="sharing",
+    models="citybase.sharing.models",
+    routers=["citybase.sharing.router:router", "citybase.sharing.pages:router"],
+    cli="citybase.sharing.cli:app",
+    templates=True,
+    translations=True,
+)
 
 
 @hookimpl

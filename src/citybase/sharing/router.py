@@ -24,6 +24,7 @@ from citybase.sharing.schemas import (
     RequestRead,
     TrackerRead,
 )
+from citybase.web.openapi import IdPath
 
 router = APIRouter(prefix="/api/sharing", tags=["sharing (一网通用)"])
 
@@ -67,14 +68,14 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", response_model=RequestRead)
-def get_request(request_id: int, user: CurrentUser, db_session: SessionDep) -> RequestRead:
+def get_request(request_id: IdPath, user: CurrentUser, db_session: SessionDep) -> RequestRead:
     req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
     return service.request_read(db_session, req)
 
 
 @router.get("/requests/{request_id}/history", response_model=list[RequestMove])
 def request_history(
-    request: Request, request_id: int, user: CurrentUser, db_session: SessionDep
+    request: Request, request_id: IdPath, user: CurrentUser, db_session: SessionDep
 ) -> list[RequestMove]:
     """Every workflow move of the request, oldest first: who, when, from, to, why."""
     req = service.get_request(db_session=db_session, viewer=user, request_id=request_id)
@@ -83,7 +84,11 @@ def request_history(
 
 @router.post("/requests/{request_id}/approve", response_model=GrantRead)
 def approve(
-    request_id: int, body: ApproveBody, request: Request, user: CurrentUser, db_session: SessionDep
+    request_id: IdPath,
+    body: ApproveBody,
+    request: Request,
+    user: CurrentUser,
+    db_session: SessionDep,
 ) -> GrantRead:
     """The owning department's data steward approves (may narrow); a reason is required."""
     grant = service.approve_request(
@@ -100,7 +105,11 @@ def approve(
 
 @router.post("/requests/{request_id}/reject", response_model=RequestRead)
 def reject(
-    request: Request, request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+    request: Request,
+    request_id: IdPath,
+    body: ReasonBody,
+    user: CurrentUser,
+    db_session: SessionDep,
 ) -> RequestRead:
     req = service.reject_request(
         db_session=db_session,
@@ -115,7 +124,11 @@ def reject(
 
 @router.post("/requests/{request_id}/extend", response_model=RequestRead)
 def extend(
-    request: Request, request_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+    request: Request,
+    request_id: IdPath,
+    body: ReasonBody,
+    user: CurrentUser,
+    db_session: SessionDep,
 ) -> RequestRead:
     """The owning department extends its decision time limit (延期), with a reason."""
     req = service.extend_request(
@@ -131,7 +144,7 @@ def extend(
 
 @router.post("/requests/{request_id}/withdraw", response_model=RequestRead)
 def withdraw(
-    request: Request, request_id: int, user: CurrentUser, db_session: SessionDep
+    request: Request, request_id: IdPath, user: CurrentUser, db_session: SessionDep
 ) -> RequestRead:
     req = service.withdraw_request(
         db_session=db_session, actor=user, request_id=request_id, settings=_settings(request)
@@ -151,14 +164,16 @@ def list_grants(
 
 
 @router.get("/grants/{grant_id}", response_model=GrantRead)
-def get_grant(grant_id: int, user: CurrentUser, db_session: SessionDep) -> GrantRead:
+def get_grant(grant_id: IdPath, user: CurrentUser, db_session: SessionDep) -> GrantRead:
     return service.grant_read(
         service.get_grant(db_session=db_session, viewer=user, grant_id=grant_id)
     )
 
 
 @router.post("/grants/{grant_id}/revoke", response_model=GrantRead)
-def revoke(grant_id: int, body: ReasonBody, user: CurrentUser, db_session: SessionDep) -> GrantRead:
+def revoke(
+    grant_id: IdPath, body: ReasonBody, user: CurrentUser, db_session: SessionDep
+) -> GrantRead:
     grant = service.revoke_grant(
         db_session=db_session, actor=user, grant_id=grant_id, reason=body.reason
     )

@@ -85,7 +85,11 @@ def _check_database(factory: Any, heads: list[str]) -> tuple[Health, int]:
     return body, 200 if up_to_date else 503
 
 
-@router.get("/health", response_model=Health)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Not ready: database or migrations."}},
+)
 async def health(request: Request) -> Response:
     """Liveness and readiness: version, database reachability and migration state. Public.
 

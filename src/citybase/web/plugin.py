@@ -1,15 +1,10 @@
+"""The platform's own API (health) and pages (home, login, errors)."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from citybase.domain import DomainPlugin
 
-from citybase.hookspecs import hookimpl
-
-if TYPE_CHECKING:
-    from fastapi import APIRouter
-
-
-@hookimpl
-def citybase_routers() -> list[APIRouter]:
-    from citybase.web import api, pages
-
-    return [api.router, pages.router]
+domain = DomainPlugin(
+    name="web",
+    routers=["citybase.web.api:router", "citybase.web.pages:router"],
+)

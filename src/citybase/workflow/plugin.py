@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import hookimpl
 
-
-@hookimpl
-def citybase_load_models() -> None:
-    from citybase.workflow import models  # noqa: F401
+domain = DomainPlugin(
+    name="workflow", models="citybase.workflow.models", cli="citybase.workflow.cli:app"
+)
 
 
 @hookimpl
@@ -25,13 +25,6 @@ def citybase_check_settings(settings: Any) -> None:
     from citybase.workflow.registry import workflows
 
     workflows(settings)
-
-
-@hookimpl
-def citybase_cli(app: Any) -> None:
-    from citybase.workflow.cli import app as workflow_app
-
-    app.add_typer(workflow_app, name="workflow")
 
 
 @hookimpl

@@ -6,7 +6,10 @@ import datetime as dt
 import logging
 from typing import Any
 
+from citybase.domain import DomainPlugin
 from citybase.hookspecs import hookimpl
+
+domain = DomainPlugin(name="worktime", cli="citybase.worktime.cli:app")
 
 log = logging.getLogger(__name__)
 LOOKAHEAD_DAYS = 60
@@ -29,10 +32,3 @@ def citybase_check_settings(settings: Any) -> None:
             ahead.year,
             ahead.year,
         )
-
-
-@hookimpl
-def citybase_cli(app: Any) -> None:
-    from citybase.worktime.cli import app as worktime_app
-
-    app.add_typer(worktime_app, name="worktime")
