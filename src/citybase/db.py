@@ -186,6 +186,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine``, with every installed domain's models mapped (a model's foreign
+    key to another domain's table resolves only once that domain's models are imported)."""
+    from citybase.plugins import load_all_models
+
+    load_all_models()
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

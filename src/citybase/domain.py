@@ -24,7 +24,7 @@ built-in ``plugin.py`` module and, beside it, the module's ``domain`` attribute 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,8 @@ class DomainPlugin:
     - ``models``: module imported by ``citybase_load_models``.
     - ``routers``: ``"module:attr"`` references of FastAPI routers, mounted in this order.
     - ``cli``: ``"module:attr"`` of a Typer app added as ``citybase <cli_name>``.
+    - ``commands``: ``{"name": "module:attr"}`` of functions added as top-level commands
+      ``citybase <name>`` (e.g. ``citybase worker``).
     - ``templates``: ``True`` for ``<package>/templates``, or a path relative to the package.
     - ``translations``: ``True`` for ``data/messages.{locale}.yaml``, or another pattern
       relative to the package containing ``{locale}``.
@@ -66,6 +68,7 @@ class DomainPlugin:
     routers: Sequence[str] = ()
     cli: str | None = None
     cli_name: str | None = None
+    commands: Mapping[str, str] = field(default_factory=dict)
     templates: bool | str = False
     translations: bool | str = False
     _hooks: dict[str, Callable[..., Any]] = field(default_factory=dict, init=False, repr=False)
@@ -89,7 +92,7 @@ class DomainPlugin:
                 return self._routers()
 
             hooks.append(citybase_routers)
-        if self.cli:
+        if self.cli or self.commands:
 
             def citybase_cli(app: typer.Typer) -> None:
                 self._cli(app)
@@ -131,8 +134,10 @@ class DomainPlugin:
         return [import_object(ref) for ref in self.routers]
 
     def _cli(self, app: typer.Typer) -> None:
-        assert self.cli is not None
-        app.add_typer(import_object(self.cli), name=self.cli_name or self.name)
+        if self.cli is not None:
+            app.add_typer(import_object(self.cli), name=self.cli_name or self.name)
+        for name, ref in self.commands.items():
+            app.command(name)(import_object(ref))
 
     def _template_dirs(self) -> list[Path]:
         relative = "templates" if self.templates is True else str(self.templates)

@@ -69,7 +69,7 @@ def test_demo_step_three_years_and_ten_peers(
 
 def test_plugin_registers_the_cli_group() -> None:
     root = typer.Typer()
-    plugin.citybase_cli(root)
+    plugin.domain.citybase_cli(root)  # type: ignore[attr-defined]
     assert [g.name for g in root.registered_groups] == ["assess"]
     assert plugin.citybase_modules()[0].url == "/assess"
     assert plugin.citybase_translations("en")["assess.title"].startswith("City digital")

@@ -37,17 +37,8 @@ def failures_cmd() -> None:
 @friendly_errors
 def retry_cmd(delivery_id: int = typer.Argument(..., help="Delivery id from `failures`.")) -> None:
     """Queue a failed delivery again (a running dispatcher or worker picks it up)."""
-    from citybase.audit import service as audit_service
-    from citybase.events import dispatch
+    from citybase.events import service
 
     with db_session() as s:
-        row = dispatch.retry(s, delivery_id=delivery_id)
-        audit_service.record(
-            s,
-            actor=None,
-            action="events.retry",
-            object_type="event_delivery",
-            object_id=str(row.id),
-            detail={"subscriber": row.subscriber, "event_id": row.outbox_id, "via": "cli"},
-        )
+        service.retry_delivery(s, delivery_id=delivery_id, actor=None)
     console.print(f"Delivery #{delivery_id} queued again.")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from citybase.audit import service as audit_service
-from citybase.events import dispatch, service
+from citybase.events import service
 from citybase.identity.deps import AdminUser, SessionDep
 from citybase.web.templating import render
 
@@ -22,14 +21,6 @@ def failures_page(request: Request, user: AdminUser, db_session: SessionDep) -> 
 def retry_page(
     request: Request, delivery_id: int, user: AdminUser, db_session: SessionDep
 ) -> Response:
-    row = dispatch.retry(db_session, delivery_id=delivery_id)
-    audit_service.record(
-        db_session,
-        actor=user,
-        action="events.retry",
-        object_type="event_delivery",
-        object_id=str(row.id),
-        detail={"subscriber": row.subscriber, "event_id": row.outbox_id},
-    )
+    service.retry_delivery(db_session, delivery_id=delivery_id, actor=user)
     db_session.commit()
     return RedirectResponse("/admin/events", status_code=303)

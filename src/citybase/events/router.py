@@ -11,8 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from citybase.audit import service as audit_service
-from citybase.events import dispatch, service
+from citybase.events import service
 from citybase.events.service import Viewer
 from citybase.events.wake import hub
 from citybase.identity.deps import AdminUser, CurrentUser, SessionDep
@@ -92,14 +91,6 @@ def retry_delivery(
     user: AdminUser,
     db_session: SessionDep,
 ) -> dict[str, Any]:
-    row = dispatch.retry(db_session, delivery_id=delivery_id)
-    audit_service.record(
-        db_session,
-        actor=user,
-        action="events.retry",
-        object_type="event_delivery",
-        object_id=str(row.id),
-        detail={"subscriber": row.subscriber, "event_id": row.outbox_id},
-    )
+    row = service.retry_delivery(db_session, delivery_id=delivery_id, actor=user)
     db_session.commit()
     return {"id": row.id, "status": row.status}

@@ -88,3 +88,21 @@ def failures(db_session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
         }
         for d, e in rows
     ]
+
+
+def retry_delivery(db_session: Session, *, delivery_id: int, actor: Any) -> Delivery:
+    """Queue a failed delivery again, audited (``actor`` None: the CLI, i.e. the system).
+    The one door for the API, the admin page and ``citybase events retry``."""
+    from citybase.audit import service as audit_service
+    from citybase.events import dispatch
+
+    row = dispatch.retry(db_session, delivery_id=delivery_id)
+    audit_service.record(
+        db_session,
+        actor=actor,
+        action="events.retry",
+        object_type="event_delivery",
+        object_id=str(row.id),
+        detail={"subscriber": row.subscriber, "event_id": row.outbox_id},
+    )
+    return row

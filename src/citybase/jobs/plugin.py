@@ -3,31 +3,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from citybase.domain import DomainPlugin
 from citybase.hookspecs import hookimpl
-
-if TYPE_CHECKING:
-    import typer
 
 domain = DomainPlugin(
     name="jobs",
     models="citybase.jobs.models",
     routers=["citybase.jobs.router:router", "citybase.jobs.pages:router"],
     cli="citybase.jobs.cli:app",
+    commands={"worker": "citybase.jobs.cli:worker_cmd"},
     templates=True,
     translations=True,
 )
-
-
-@hookimpl
-def citybase_cli(app: typer.Typer) -> None:
-    """``citybase worker`` is a top-level command (the sub-app ``jobs`` comes from the
-    declaration above)."""
-    from citybase.jobs.cli import worker_cmd
-
-    app.command("worker")(worker_cmd)
 
 
 @hookimpl
