@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -112,6 +115,37 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+#: Paths that hold a request open without using the database meanwhile: not admitted
+#: through the gate (a live stream would keep a place for hours).
+_UNGATED = ("/api/events/stream", "/static/", "/api/health")
+
+
+class AdmissionGate:
+    """At most ``limit`` requests inside the app at once; the rest wait at the door.
+
+    A request inside holds a pooled database connection from its first query until it
+    ends, while its handler waits for one of the request threads. Without a bound, many
+    clients at once could take every connection while the threads wait for connections
+    for newer requests: nothing moves until the pool's timeout (503s). Waiting here holds
+    no connection, so the limit (below the pool's size) keeps every admitted request able
+    to finish. Clients see queueing, never an error.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._sem: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_UNGATED):
+            await self.app(scope, receive, send)
+            return
+        if self._sem is None:  # made in the server's event loop
+            self._sem = asyncio.Semaphore(self.limit)
+        async with self._sem:
+            await self.app(scope, receive, send)
+
+
 def _error_response(request: Request, err: CitybaseError) -> Response:
     if wants_html(request):
         from citybase.web.templating import render
@@ -145,7 +179,15 @@ def create_app(
     if session_factory is None:
         engine = make_engine(settings.effective_database_url)
         session_factory = make_session_factory(engine)
-    from citybase.jobs.runtime import lifespan  # event dispatcher + job worker threads
+    from citybase.jobs.runtime import lifespan as jobs_lifespan  # event + job threads
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on this many threads: more only adds GIL hand-offs on a
+        # CPU-bound Python server, and each must find a pooled connection (citybase.db).
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        async with jobs_lifespan(app):
+            yield
 
     app = FastAPI(
         lifespan=lifespan,
@@ -159,6 +201,8 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
 
+    # twice the request threads: enough queued to keep them busy, below the pool's size
+    app.add_middleware(AdmissionGate, limit=2 * settings.request_threads)
     app.add_middleware(RequestContextMiddleware)
 
     @app.exception_handler(CitybaseError)

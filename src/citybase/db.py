@@ -179,7 +179,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine.pool, "checkin", _checkin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
+    # request threads (CITYBASE_REQUEST_THREADS, 16) + the event loop's sessions + the
+    # process's dispatcher, worker and write-behind threads, with room to spare
+    kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_timeout", 10)
     return create_engine(url, **kwargs)

@@ -81,6 +81,16 @@ class Settings(BaseSettings):
             "with citybase (GB/T 43697-2024 + GB/T 35273-2020)."
         ),
     )
+    request_threads: int = Field(
+        16,
+        ge=1,
+        le=64,
+        description=(
+            "Threads per API worker process that run request handlers. Python runs one at a "
+            "time per process, so more mainly adds hand-offs; each needs a pooled database "
+            "connection (the pool is sized above this)."
+        ),
+    )
     release_min_k: int = Field(
         5,
         ge=2,

@@ -7,8 +7,9 @@ CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from citybase.identity.enums import Role
 from citybase.identity.models import User
 
 SESSION_COOKIE = "citybase_session"
+T = TypeVar("T")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -33,12 +35,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        # Closing rolls back what is open: on a server (PostgreSQL) that is a round trip, so
-        # off the event loop; SQLite's is a local call (reads hold no transaction there).
-        if session.in_transaction() and session.get_bind().dialect.name != "sqlite":
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+        # Closed here, on the event loop, never by a worker thread: a thread may be waiting
+        # for a pooled connection that only this close gives back (with the request threads
+        # all waiting, a close queued for a thread would never run). Closing costs at most a
+        # ROLLBACK round trip.
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -56,6 +57,19 @@ async def _csrf_from_request(request: Request) -> str | None:
     return None
 
 
+async def _off_loop(db_session: Session, fn: Callable[..., T], **kwargs: Any) -> T:
+    """Run a database call where it cannot stall the event loop.
+
+    A server database (PostgreSQL) is a network round trip, and a checkout waits when the
+    pool is busy: in the event loop that would stop every request — including those whose
+    finishing returns connections to the pool. SQLite reads are local calls that take no
+    lock (``citybase.db``), so they stay on the loop and save a thread hop.
+    """
+    if db_session.get_bind().dialect.name == "sqlite":
+        return fn(db_session=db_session, **kwargs)
+    return await run_in_threadpool(functools.partial(fn, db_session=db_session, **kwargs))
+
+
 async def optional_user(request: Request, db_session: SessionDep) -> User | None:
     auth = request.headers.get("authorization", "")
     if auth:
@@ -64,14 +78,14 @@ async def optional_user(request: Request, db_session: SessionDep) -> User | None
             raise AuthenticationRequired(
                 "Authorization header must be 'Bearer <token>'.", field="Authorization"
             )
-        user = service.resolve_token(db_session=db_session, token=token.strip())
+        user = await _off_loop(db_session, service.resolve_token, token=token.strip())
         request.state.user = user
         request.state.auth = "token"
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    ws = service.resolve_session(db_session=db_session, token=cookie)
+    ws = await _off_loop(db_session, service.resolve_session, token=cookie)
     if ws is None:
         return None
     if request.method not in _SAFE_METHODS:
