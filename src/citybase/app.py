@@ -27,8 +27,10 @@ import citybase
 from citybase.audit.context import request_id_var
 from citybase.db import database_busy, make_engine, make_session_factory
 from citybase.errors import CitybaseError, Conflict, ServiceUnavailable
+from citybase.jobs.runtime import lifespan as jobs_lifespan
 from citybase.plugins import get_plugin_manager, load_all_models
 from citybase.settings import Settings, get_settings
+from citybase.web import apidocs
 from citybase.web.openapi import ERROR_RESPONSES
 
 log = logging.getLogger("citybase")
@@ -179,7 +181,6 @@ def create_app(
     if session_factory is None:
         engine = make_engine(settings.effective_database_url)
         session_factory = make_session_factory(engine)
-    from citybase.jobs.runtime import lifespan as jobs_lifespan  # event + job threads
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -306,8 +307,6 @@ def create_app(
 
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    from citybase.web import apidocs
 
     app.include_router(apidocs.router)
     for routers in get_plugin_manager().hook.citybase_routers():

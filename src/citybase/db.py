@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from citybase.errors import ServiceUnavailable
+from citybase.plugins import get_plugin_manager, load_all_models
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -190,7 +191,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on ``engine``, with every installed domain's models mapped (a model's foreign
     key to another domain's table resolves only once that domain's models are imported)."""
-    from citybase.plugins import load_all_models
 
     load_all_models()
     return sessionmaker(bind=engine, expire_on_commit=False)
@@ -276,8 +276,6 @@ def check_connection(engine: Engine) -> None:
 
 def alembic_config(engine_or_url: Engine | str) -> Any:
     from alembic.config import Config
-
-    from citybase.plugins import get_plugin_manager
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

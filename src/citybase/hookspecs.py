@@ -173,3 +173,9 @@ def citybase_load_jobs() -> None:
 @hookspec
 def citybase_periodic_jobs() -> list[Any]:  # type: ignore[empty-body]
     """Jobs to run every so often (``citybase.jobs.PeriodicJob(name, interval, args)``)."""
+
+
+@hookspec
+def citybase_startup(session_factory: Any, settings: Any) -> None:
+    """Work a domain does when an API process starts, before it serves (e.g. the data hub
+    removes upload leftovers of killed loads). A failure is logged, not fatal."""

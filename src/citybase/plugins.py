@@ -11,6 +11,7 @@ import pluggy
 
 import citybase
 from citybase import hookspecs
+from citybase.domain import DomainPlugin
 
 
 def builtin_plugin_modules() -> list[str]:
@@ -39,7 +40,6 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 def _register_domain_declarations(pm: pluggy.PluginManager) -> None:
     """A plug-in module's ``domain = DomainPlugin(...)`` carries its generic hooks."""
-    from citybase.domain import DomainPlugin
 
     for name, plugin in list(pm.list_name_plugin()):
         domain = getattr(plugin, "domain", None)

@@ -33,6 +33,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from citybase.db import mark_write
+
 log = logging.getLogger("citybase.writebehind")
 
 Items = dict[Hashable, Any]
@@ -146,7 +148,6 @@ def flush_engine(engine: Engine) -> int:
 
 
 def _flush_engine(engine: Engine, names: set[str] | None) -> int:
-    from citybase.db import mark_write
 
     taken = _take(engine, names)
     if not taken:

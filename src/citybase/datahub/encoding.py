@@ -20,16 +20,16 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from citybase.datahub.bytescan import BOM_UTF8, DecodeError, _complete_lines, _first_error
 from citybase.datahub.filenames import shown
+from citybase.datahub.mixed import fitting_encodings, line_at, mixed_message
 from citybase.errors import ValidationFailed
 
 CHUNK = 1 << 22
 HEAD = 1 << 20
-BOM_UTF8 = codecs.BOM_UTF8
 #: Names users and systems use for the Chinese national encodings, to the codec we decode
 #: with. GB2312 files nearly always contain GBK characters, so GB2312 decodes as GBK.
 _ALIASES = {
@@ -42,19 +42,6 @@ _ALIASES = {
     "gb2312": "gbk",
     "gb18030": "gb18030",
 }
-
-
-@dataclass(frozen=True)
-class DecodeError:
-    """Where a file stops being valid in an encoding: byte offset (0-based) and line (1-based)."""
-
-    offset: int
-    line: int
-    bad: bytes
-
-    def describe(self) -> str:
-        shown = " ".join(f"0x{b:02X}" for b in self.bad[:4])
-        return f"byte offset {self.offset} (line {self.line}): {shown}"
 
 
 def codec_for(encoding: str) -> str:
@@ -81,21 +68,6 @@ def codec_for(encoding: str) -> str:
 
 def is_utf8_name(codec: str) -> bool:
     return codec in ("utf-8", "utf-8-sig")
-
-
-def _complete_lines(head: bytes, at_eof: bool) -> bytes:
-    if at_eof:
-        return head
-    cut = head.rfind(b"\n")
-    return head[: cut + 1] if cut >= 0 else head
-
-
-def _first_error(data: bytes, codec: str) -> UnicodeDecodeError | None:
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError as exc:
-        return exc
-    return None
 
 
 def sniff_encoding(head: bytes, at_eof: bool) -> str | None:
@@ -162,8 +134,6 @@ def find_decode_error(path: Path, codec: str) -> DecodeError | None:
 def undecodable_message(path: Path, codec: str, error: DecodeError, *, detected: bool) -> str:
     """Why a file cannot be read, in the words a clerk can act on."""
     if detected:
-        from citybase.datahub.mixed import fitting_encodings, line_at, mixed_message
-
         line_fits = fitting_encodings(line_at(path, error.offset))
         if line_fits and codec.upper() not in line_fits:
             return mixed_message(

@@ -25,8 +25,9 @@ from pathlib import Path
 import duckdb
 
 from citybase.datahub import csvload, loaders, typed, xlsx
+from citybase.datahub.bytescan import BOM_UTF8
 from citybase.datahub.duck import column_type, connect, sql_string
-from citybase.datahub.encoding import BOM_UTF8, is_utf8_name, read_head, transcode_to_utf8
+from citybase.datahub.encoding import is_utf8_name, read_head, transcode_to_utf8
 from citybase.datahub.filenames import showing, shown
 from citybase.datahub.types import ColumnSchema, DetectedFormat, IngestOptions, IngestResult
 from citybase.datahub.workfiles import (

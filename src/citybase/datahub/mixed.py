@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from citybase.datahub.encoding import BOM_UTF8, DecodeError, _complete_lines, _first_error
+from citybase.datahub.bytescan import BOM_UTF8, DecodeError, _complete_lines, _first_error
 
 #: A block of lines counts as UTF-8 only with this many multi-byte characters: GBK text is
 #: valid UTF-8 by accident for a character or two, never for a run of them.

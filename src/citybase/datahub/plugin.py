@@ -101,3 +101,11 @@ def citybase_event_types() -> list[type[Any]]:
     from citybase.datahub.events import VersionLoaded
 
     return [VersionLoaded]
+
+
+@hookimpl
+def citybase_startup(session_factory: Any, settings: Any) -> None:
+    """Remove what killed loads left behind (also hourly, as ``datahub.sweep_uploads``)."""
+    from citybase.datahub.uploads import sweep
+
+    sweep(session_factory=session_factory, settings=settings)

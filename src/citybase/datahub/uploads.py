@@ -22,7 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from citybase.audit import service as audit_service
+from citybase.datahub import access, catalog, service
+from citybase.datahub.models import Dataset
+from citybase.datahub.types import IngestOptions
+from citybase.identity.models import User
 from citybase.jobs import JobCancelled, JobContext, JobFailed, PeriodicJob, enqueue, job
+from citybase.jobs.models import Job
+from citybase.settings import get_settings
 
 log = logging.getLogger("citybase.datahub")
 
@@ -53,7 +60,6 @@ def enqueue_load(
     data_dir: Path,
 ) -> int:
     """Queue the load of ``source`` (already kept for the job) in the caller's transaction."""
-    from citybase.audit import service as audit_service
 
     job_id = enqueue(
         db_session,
@@ -91,11 +97,6 @@ def load_upload(
     data_dir: str,
 ) -> dict[str, Any]:
     """Load an uploaded file as the dataset's next version, reporting bytes read."""
-    from citybase.datahub import service
-    from citybase.datahub.models import Dataset
-    from citybase.datahub.types import IngestOptions
-    from citybase.identity.models import User
-    from citybase.settings import get_settings
 
     source = Path(path)
     settings = get_settings().model_copy(update={"data_dir": Path(data_dir)})
@@ -169,7 +170,6 @@ def _thread_id() -> int:
 
 
 def _held_paths(db_session: Session) -> set[str]:
-    from citybase.jobs.models import Job
 
     rows = db_session.scalars(
         select(Job.args).where(
@@ -209,7 +209,6 @@ def sweep(
 
 @job("datahub.sweep_uploads", max_attempts=1)
 def sweep_job(ctx: JobContext, *, data_dir: str | None = None) -> dict[str, Any]:
-    from citybase.settings import get_settings
 
     settings = get_settings()
     if data_dir:
@@ -233,7 +232,6 @@ def queue_upload(
 ) -> int:
     """Keep ``source`` for a job and queue its load (committed); return the job id. The
     caller's checks ran already; this one repeats the edit check before anything is queued."""
-    from citybase.datahub import access, catalog
 
     try:
         ds = catalog.get_dataset(db_session=db_session, name=name, viewer=actor)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from citybase.audit import service as audit_service
 from citybase.datahub import access, catalog
 from citybase.datahub import rules as rules_mod
+from citybase.datahub.events import VersionLoaded
 from citybase.datahub.models import Dataset, DatasetColumn, DatasetVersion
 from citybase.datahub.schemas import LoadReport, VersionDetail, VersionRead
 from citybase.datahub.types import (
@@ -35,8 +36,10 @@ from citybase.datahub.types import (
     QualityReport,
     SchemaDrift,
 )
+from citybase.datahub.xlsx import XlsxLimits
 from citybase.db import utcnow
 from citybase.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from citybase.events import publish
 from citybase.identity.models import User
 from citybase.settings import Settings
 
@@ -210,7 +213,6 @@ def load_version(
     from citybase.datahub import release as release_mod
     from citybase.datahub.ingest import ingest_file
     from citybase.datahub.profile import profile_parquet, schema_drift
-    from citybase.datahub.xlsx import XlsxLimits
 
     dataset = catalog.get_dataset(
         db_session=db_session, name=name, viewer=actor, check=actor is not None
@@ -346,8 +348,6 @@ def load_version(
 def _publish_loaded(
     db_session: Session, dataset: Dataset, number: int, rows: int, score: float | None
 ) -> None:
-    from citybase.datahub.events import VersionLoaded
-    from citybase.events import publish
 
     publish(
         db_session,

@@ -18,7 +18,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from citybase.db import utcnow
 from citybase.errors import ConfigurationError
+from citybase.events.models import Delivery, OutboxEvent
+from citybase.events.wake import wake
+from citybase.plugins import get_plugin_manager
 
 NOTIFY_CHANNEL = "citybase_events"
 _WAKE_KEY = "citybase_wake"
@@ -57,7 +61,6 @@ class Subscriber:
 
 def event_types() -> dict[str, type[DomainEvent]]:
     """Every registered event class by ``event_type`` (from ``citybase_event_types``)."""
-    from citybase.plugins import get_plugin_manager
 
     out: dict[str, type[DomainEvent]] = {}
     for classes in get_plugin_manager().hook.citybase_event_types():
@@ -75,7 +78,6 @@ def event_types() -> dict[str, type[DomainEvent]]:
 
 def subscribers() -> dict[str, Subscriber]:
     """Every registered subscriber by name (from ``citybase_event_subscribers``)."""
-    from citybase.plugins import get_plugin_manager
 
     out: dict[str, Subscriber] = {}
     for subs in get_plugin_manager().hook.citybase_event_subscribers():
@@ -97,8 +99,6 @@ def subscribers_for(event_type: str) -> list[Subscriber]:
 
 def publish(db_session: Session, event: DomainEvent) -> int:
     """Write ``event`` to the outbox in the caller's transaction; return the outbox id."""
-    from citybase.db import utcnow
-    from citybase.events.models import Delivery, OutboxEvent
 
     cls = type(event)
     etype = getattr(cls, "event_type", None)
@@ -152,8 +152,6 @@ def decode(event_type: str, payload: str, audience: dict[str, Any]) -> DomainEve
 def _after_commit(session: Session) -> None:
     topics = session.info.pop(_WAKE_KEY, None)
     if topics:
-        from citybase.events.wake import wake
-
         for topic in topics:
             wake(topic)
 

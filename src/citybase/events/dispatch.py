@@ -20,7 +20,8 @@ from sqlalchemy import Select, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from citybase.db import utcnow
-from citybase.events.base import decode, subscribers
+from citybase.errors import Conflict, NotFound
+from citybase.events.base import decode, subscribers, wake_after_commit
 from citybase.events.models import Delivery, OutboxEvent
 
 log = logging.getLogger("citybase.events")
@@ -139,7 +140,6 @@ def deliver_due(
 
 def retry(db_session: Session, *, delivery_id: int) -> Delivery:
     """Put a failed delivery back in the queue now (admin action; the caller audits)."""
-    from citybase.errors import Conflict, NotFound
 
     row = db_session.get(Delivery, delivery_id)
     if row is None:
@@ -155,7 +155,6 @@ def retry(db_session: Session, *, delivery_id: int) -> Delivery:
         .values(status="pending", attempts=0, next_attempt_at=utcnow())
     )
     db_session.refresh(row)
-    from citybase.events.base import wake_after_commit
 
     wake_after_commit(db_session, "events")
     return row

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from citybase.audit import service as audit_service
+from citybase.events import dispatch
 from citybase.events.models import Delivery, OutboxEvent
 from citybase.identity.enums import Role
 
@@ -93,8 +95,6 @@ def failures(db_session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
 def retry_delivery(db_session: Session, *, delivery_id: int, actor: Any) -> Delivery:
     """Queue a failed delivery again, audited (``actor`` None: the CLI, i.e. the system).
     The one door for the API, the admin page and ``citybase events retry``."""
-    from citybase.audit import service as audit_service
-    from citybase.events import dispatch
 
     row = dispatch.retry(db_session, delivery_id=delivery_id)
     audit_service.record(

@@ -15,6 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citybase.db import utcnow
 from citybase.errors import CitybaseError, ConfigurationError, ValidationFailed
+from citybase.events import publish
+from citybase.events.base import wake_after_commit
+from citybase.jobs.events import JobProgress
+from citybase.jobs.models import Job
+from citybase.plugins import get_plugin_manager
 
 NOTIFY_CHANNEL = "citybase_jobs"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,15 +82,12 @@ def registry() -> dict[str, JobSpec]:
     """Every registered job, after importing each plug-in's job modules once."""
     global _loaded
     if not _loaded:
-        from citybase.plugins import get_plugin_manager
-
         get_plugin_manager().hook.citybase_load_jobs()
         _loaded = True
     return REGISTRY
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    from citybase.plugins import get_plugin_manager
 
     return [p for ps in get_plugin_manager().hook.citybase_periodic_jobs() for p in ps]
 
@@ -118,8 +120,6 @@ def enqueue_new(
     owner_id: int | None = None,
 ) -> tuple[int, bool]:
     """``enqueue``, also saying whether this call queued the job (False: deduplicated)."""
-    from citybase.events.base import wake_after_commit
-    from citybase.jobs.models import Job
 
     spec = registry().get(name)
     if spec is None:
@@ -197,9 +197,6 @@ class JobContext:
         if done < total and now - self._last < self._min_interval:
             return
         self._last = now
-        from citybase.events import publish
-        from citybase.jobs.events import JobProgress
-        from citybase.jobs.models import Job
 
         with self.session_factory() as s, s.begin():
             cancel = s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id))
@@ -231,7 +228,6 @@ class JobContext:
 
     def cancelled(self) -> bool:
         """True once someone asked to cancel this job."""
-        from citybase.jobs.models import Job
 
         with self.session_factory() as s:
             return bool(s.scalar(select(Job.cancel_requested).where(Job.id == self.job_id)))

@@ -16,8 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from citybase.events.dispatch import deliver_due
+from citybase.events.dispatcher import Dispatcher
+from citybase.events.listen import PgListener
 from citybase.events.wake import hub
 from citybase.jobs.worker import run_one, schedule_periodic
+from citybase.plugins import get_plugin_manager
+from citybase.settings import get_settings
 
 log = logging.getLogger("citybase.jobs")
 
@@ -35,7 +39,6 @@ def drain(
 ) -> dict[str, int]:
     """Run every due job and every due event delivery now, until none is left (jobs publish
     events, subscribers may enqueue jobs). Return how many of each ran."""
-    from citybase.settings import get_settings
 
     settings = settings or get_settings()
     totals = {"jobs": 0, "deliveries": 0}
@@ -110,8 +113,6 @@ class Runtime:
         self.threads: list[Any] = []
 
     def start(self, *, work: bool) -> None:
-        from citybase.events.dispatcher import Dispatcher
-        from citybase.events.listen import PgListener
 
         engine = self.sf.kw.get("bind")
         if not isinstance(engine, Engine):
@@ -134,19 +135,19 @@ class Runtime:
 
 @asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
-    """FastAPI lifespan: sweep what killed loads left behind, then start this process's
-    event/job threads (the dispatcher and worker only with ``inprocess_worker``)."""
+    """FastAPI lifespan: the domains' start-up work (``citybase_startup``: e.g. the data hub
+    sweeps what killed loads left behind), then this process's event/job threads (the
+    dispatcher and worker only with ``inprocess_worker``)."""
     settings = app.state.settings
     sf = app.state.session_factory
     if not isinstance(sf.kw.get("bind"), Engine):  # tests on one connection call drain()
         yield
         return
-    try:
-        from citybase.datahub.uploads import sweep
-
-        sweep(session_factory=sf, settings=settings)
-    except Exception:
-        log.exception("start-up sweep of upload leftovers failed")
+    for impl in get_plugin_manager().hook.citybase_startup.get_hookimpls():
+        try:  # one domain's failed clean-up must not keep the city's server down
+            impl.function(session_factory=sf, settings=settings)
+        except Exception:
+            log.exception("start-up work of %s failed", impl.plugin_name)
     rt = Runtime(sf, settings)
     rt.start(work=bool(settings.inprocess_worker))
     app.state.runtime = rt

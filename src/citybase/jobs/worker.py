@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from citybase.db import utcnow
 from citybase.errors import CitybaseError
 from citybase.events import publish
-from citybase.jobs.base import JobCancelled, JobContext, periodic_jobs, registry
+from citybase.jobs.base import JobCancelled, JobContext, enqueue_new, periodic_jobs, registry
 from citybase.jobs.events import JobProgress
 from citybase.jobs.models import Job
 
@@ -230,7 +230,6 @@ def schedule_periodic(
 ) -> int:
     """Queue each periodic job once per interval slot (dedupe key), whatever the number of
     workers doing this at the same time. Return how many were newly queued."""
-    from citybase.jobs.base import enqueue_new
 
     now = now or utcnow()
     n = 0

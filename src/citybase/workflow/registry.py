@@ -6,13 +6,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from citybase.errors import ConfigurationError, NotFound
+from citybase.plugins import get_plugin_manager
 from citybase.settings import Settings
 from citybase.workflow.definition import Workflow, load_workflow
 
 
 def shipped_files() -> dict[str, Path]:
     """``citybase_workflows`` files of every plug-in, by workflow name."""
-    from citybase.plugins import get_plugin_manager
 
     out: dict[str, Path] = {}
     for paths in get_plugin_manager().hook.citybase_workflows():

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from citybase.errors import ConfigurationError, ValidationFailed
+from citybase.settings import get_settings
 from citybase.worktime.calendar import WorkCalendar, load_calendar
 from citybase.worktime.hours import WorkingHours, parse_hours
 
@@ -270,7 +271,5 @@ def _clock(tz: str, hours: str, calendar: Path | None) -> WorkClock:
 def clock_for(settings: Settings | None = None) -> WorkClock:
     """The city's clock from settings (cached; validated on first use and at start-up)."""
     if settings is None:
-        from citybase.settings import get_settings
-
         settings = get_settings()
     return _clock(settings.worktime_timezone, settings.worktime_hours, settings.worktime_calendar)
