@@ -73,7 +73,7 @@ def visible_views(ctx: ActionContext, *, include_private: bool = True) -> list[D
     )
 
 
-def _find_view(ctx: ActionContext, ident: str) -> DatasetView:
+def find_view(ctx: ActionContext, ident: str) -> DatasetView:
     """A dataset by CKAN id (UUID) or name, if the caller may see it."""
     ds = datahub_service.find_dataset(db_session=ctx.db_session, name=ident)
     if ds is not None and catalog_read.visible(ctx.user, ds):
@@ -91,7 +91,7 @@ def _find_view(ctx: ActionContext, ident: str) -> DatasetView:
     )[0]
 
 
-def _facts(view: DatasetView) -> dict[str, Any]:
+def facts_of(view: DatasetView) -> dict[str, Any]:
     """What ``fq`` clauses and facets look at, per dataset."""
     return {
         "id": view.id,
@@ -163,7 +163,7 @@ def package_show(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
     """One dataset by ``id`` (its UUID or name): metadata, organization, groups, tags,
     resources (the current version, with ``datastore_active``) and citybase ``extras``."""
     ident = get_str(data, "id", required=True) or ""
-    return package_dict(_find_view(ctx, ident))
+    return package_dict(find_view(ctx, ident))
 
 
 def _facet_display(field: str, value: str, views: list[DatasetView]) -> str:
@@ -185,7 +185,7 @@ def _facets(
     for name in fields:
         counts: dict[str, int] = {}
         for view in views:
-            value = _facts(view)[name]
+            value = facts_of(view)[name]
             for item in value if isinstance(value, list) else [value]:
                 if item:
                     counts[str(item)] = counts.get(str(item), 0) + 1
@@ -280,7 +280,7 @@ def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
             ).hits
             scores = {h.name: h.score for h in hits}
             views = [v for v in views if v.name in scores]
-    matched = [v for v in views if all(f.matches(_facts(v)) for f in filters)]
+    matched = [v for v in views if all(f.matches(facts_of(v)) for f in filters)]
     facets, search_facets = (
         _facets(matched, facet_fields, limit=facet_limit, mincount=facet_mincount)
         if facet_on

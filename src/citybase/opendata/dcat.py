@@ -273,12 +273,15 @@ def catalog_negotiated(request: Request) -> RedirectResponse:
     },
 )
 def dataset_page(name: str, request: Request) -> RedirectResponse:
-    """Where dataset URIs lead: a signed-in browser to the catalog page, everyone else to the
-    dataset's CKAN record (``package_show``), which answers 404 if it is not open to them."""
+    """Where dataset URIs lead: a signed-in browser to the catalog page, any other browser to
+    the open-data portal's page, and API clients to the dataset's CKAN record
+    (``package_show``); the last two answer 404 if it is not open to them."""
     from citybase.identity.deps import SESSION_COOKIE
 
     if request.cookies.get(SESSION_COOKIE):
         return RedirectResponse(f"/datahub/datasets/{name}", status_code=303)
+    if "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(f"/open/dataset/{name}", status_code=303)
     return RedirectResponse(f"/api/3/action/package_show?id={name}", status_code=303)
 
 

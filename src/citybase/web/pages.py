@@ -108,3 +108,9 @@ def home(request: Request, user: OptionalUser) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
     return render(request, "home.html")
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages that name no icon (a JSON error, the API docs)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
