@@ -18,9 +18,13 @@ class CitybaseError(Exception):
         field: str | None = None,
         code: str | None = None,
         status: int | None = None,
+        zh: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # The same message in Chinese, for the people who read it on a page (zh-CN first);
+        # without one, pages show a Chinese headline for the error's kind above ``message``.
+        self.message_zh = zh
         self.field = field
         if code is not None:
             self.code = code
@@ -28,7 +32,14 @@ class CitybaseError(Exception):
             self.status = status
 
     def as_dict(self) -> dict[str, object]:
-        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+        body: dict[str, object] = {"code": self.code, "message": self.message, "field": self.field}
+        if self.message_zh:
+            body["message_zh"] = self.message_zh
+        return {"error": body}
+
+    def message_for(self, locale: str) -> str:
+        """The message in ``locale`` where one was written, else the English one."""
+        return self.message_zh if locale != "en" and self.message_zh else self.message
 
 
 class ValidationFailed(CitybaseError):

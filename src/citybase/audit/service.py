@@ -254,12 +254,16 @@ def query(
     action: str | None = None,
     limit: int = 100,
     before_id: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    max_limit: int = 1000,
 ) -> list[AuditRecord]:
-    """Records newest first (by ``id``, across lanes); keyset paging with ``before_id``.
-    Platform admins see all; department admins their department's."""
+    """Records newest first (by ``id``, across lanes); keyset paging with ``before_id``;
+    ``since`` ≤ ``at`` < ``until``. Platform admins see all; department admins their
+    department's. ``max_limit`` caps ``limit`` (exports ask for more than a page)."""
     from citybase.identity.enums import Role
 
-    stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(min(limit, 1000))
+    stmt = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(min(limit, max_limit))
     if viewer.role != Role.platform_admin:
         if viewer.role != Role.dept_admin:
             raise PermissionDenied("Only administrators may read the audit log.")
@@ -274,4 +278,15 @@ def query(
         stmt = stmt.where(AuditRecord.action == action)
     if before_id:
         stmt = stmt.where(AuditRecord.id < before_id)
+    if since is not None:
+        stmt = stmt.where(AuditRecord.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditRecord.at < until)
     return list(db_session.scalars(stmt))
+
+
+def recent_actions(*, db_session: Session, viewer: User, scan: int = 5000) -> list[str]:
+    """The action codes among the latest ``scan`` records the viewer may read, for a filter
+    list (bounded: the audit log grows without end)."""
+    rows = query(db_session=db_session, viewer=viewer, limit=scan, max_limit=scan)
+    return sorted({r.action for r in rows})

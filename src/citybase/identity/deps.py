@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from citybase.errors import AuthenticationRequired, PermissionDenied
 from citybase.identity import service
-from citybase.identity.enums import Role
+from citybase.identity.enums import ROLE_LABELS, Role
 from citybase.identity.models import User
 
 SESSION_COOKIE = "citybase_session"
@@ -108,12 +108,22 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 def current_user(user: OptionalUser) -> User:
     if user is None:
         raise AuthenticationRequired(
-            "Sign in first: send 'Authorization: Bearer <token>' or log in at /login."
+            "Sign in first: send 'Authorization: Bearer <token>' or log in at /login.",
+            zh="请先登录：在 /login 登录，或在请求头中发送 'Authorization: Bearer <令牌>'。",
         )
     return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def role_label(role: str, locale: str) -> str:
+    """A role's name as people read it (the code itself for a role without a label)."""
+    try:
+        zh, en = ROLE_LABELS[Role(role)]
+    except (ValueError, KeyError):
+        return role
+    return en if locale == "en" else zh
 
 
 def require_roles(*roles: Role) -> Callable[[User], User]:
@@ -124,7 +134,11 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
         if user.role == Role.platform_admin or user.role in allowed:
             return user
         names = ", ".join(sorted(allowed))
-        raise PermissionDenied(f"This needs one of the roles: {names}; you are '{user.role}'.")
+        names_zh = "、".join(role_label(r, "zh-CN") for r in sorted(allowed))
+        raise PermissionDenied(
+            f"This needs one of the roles: {names}; you are '{user.role}'.",
+            zh=f"此功能仅限{names_zh}使用；您的角色是{role_label(str(user.role), 'zh-CN')}。",
+        )
 
     return check
 

@@ -40,6 +40,10 @@ def citybase_modules() -> list[ModuleInfo]:
             title_zh="API 令牌",
             title_en="API tokens",
             url="/tokens",
+            # staff integrate systems; a citizen's menu stays about their own affairs
+            roles=frozenset(
+                {"platform_admin", "dept_admin", "officer", "dispatcher", "data_steward", "analyst"}
+            ),
             description_zh="为脚本和系统对接签发令牌",
             description_en="Tokens for scripts and system integration",
             order=95,

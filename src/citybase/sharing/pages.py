@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from citybase.datahub import service as datahub_service
-from citybase.errors import CitybaseError, ValidationFailed
+from citybase.errors import CitybaseError, PermissionDenied, ValidationFailed
 from citybase.identity import service as identity_service
 from citybase.identity.deps import CurrentUser, SessionDep
 from citybase.identity.enums import Role
@@ -161,6 +161,11 @@ async def new_request(request: Request, user: CurrentUser, db_session: SessionDe
 
 @router.get("/sharing/queue")
 def queue(request: Request, user: CurrentUser, db_session: SessionDep) -> Response:
+    if user.department_id is None and user.role != Role.platform_admin:
+        raise PermissionDenied(
+            "The approval queue is for the staff of a department that owns datasets.",
+            zh="共享审核队列仅供数据所属部门的工作人员使用。",
+        )
     rows = service.list_requests(db_session=db_session, viewer=user, box="incoming")
     reads = [service.request_read(db_session, r) for r in rows]
     return render(

@@ -189,10 +189,13 @@ def lookup_for_citizen(*, db_session: Session, data_dir: Path, actor: User) -> T
     if link is None:
         raise NotFound(
             "Your account is not linked to an ID number yet, so there is nothing to show. "
-            "Ask at a government service counter to link it (they run "
-            "`citybase sharing link-citizen`).",
+            "Bring your identity card to a government service counter and ask them to link "
+            "it to your account; then this page lists who read your records, when and why.",
             field="id_number",
             code="not_linked",
+            zh="您的账号尚未关联身份证号码，因此暂无记录可显示。请携带身份证到政务服务大厅，"
+            "请工作人员将身份证号码与您的账号关联；关联后，本页将列出哪些部门在何时、"
+            "因何用途查阅了您的信息。",
         )
     audit_service.record(
         db_session,

@@ -29,6 +29,9 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine code, e.g. not_found, validation_error.")
     message: str = Field(description="What is wrong and what to do, for a person.")
     field: str | None = Field(None, description="The field (or row/column) it concerns.")
+    message_zh: str | None = Field(
+        None, description="The same message in Chinese, where the platform has written one."
+    )
 
 
 class ErrorBody(BaseModel):
