@@ -268,6 +268,15 @@ def _coerce(kind: str, value: Any, name: str) -> Any:
         ) from exc
 
 
+def _source(name: str, rule_set: RuleSet, sources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    if name in sources:
+        return sources[name]
+    spec = rule_set.inputs.get(name)
+    if spec is not None and spec.source == "system":
+        return {"kind": "system", "what": "application date"}
+    return {"kind": "missing"}
+
+
 def decide(
     rule_set: RuleSet,
     *,
@@ -283,7 +292,9 @@ def decide(
     typed = {
         name: _coerce(spec.type, values.get(name), name) for name, spec in rule_set.inputs.items()
     }
-    typed.setdefault("application_date", on)
+    for name, spec in rule_set.inputs.items():
+        if spec.source == "system" and typed.get(name) is None:
+            typed[name] = on  # the only system input: the application's date
     steps: list[TraceStep] = []
     for rule in rule_set.rules:
         spec = rule.spec
@@ -299,9 +310,7 @@ def decide(
             used = expr.names_in(rule.tree)
         if step.result != "pass":
             step.outcome = spec.otherwise if step.result == "fail" else "manual"
-        step.inputs = [
-            TraceInput(n, typed.get(n), sources.get(n, {"kind": "missing"})) for n in used
-        ]
+        step.inputs = [TraceInput(n, typed.get(n), _source(n, rule_set, sources)) for n in used]
         steps.append(step)
     if any(s.outcome == "reject" for s in steps):
         decision: Decision = "rejected"
