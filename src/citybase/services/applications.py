@@ -227,10 +227,11 @@ def submit_application(
             )
         p.consent = "agreed" if consent[p.material] else "declined"
     used = {p.material for p in pieces if p.consent == "agreed"}
-    uploads = [m.key for m in item.materials if m.required and m.key not in used]
+    asked = [m.key for m in item.materials if m.required and m.key not in used]
+    uploads = [k for k in asked if k not in item.form_fields]  # typed ones are in the form
     app.evidence = json.dumps([p.as_dict() for p in pieces], ensure_ascii=False)
     app.uploads = json.dumps(uploads)
-    app.asked = len(uploads)
+    app.asked = len(asked)
     now = utcnow()
     app.submitted_at = now
     flow.start(db_session, app, actor, settings)
@@ -271,6 +272,11 @@ def _decide_by_rules(
     out = rules.decide(rule_set, on=on, values=values, sources=sources, item=item)
     app.rule_version = out.rule_version
     app.outcome = json.dumps(out.as_dict(), ensure_ascii=False)
+    if out.decision == "approved" and json.loads(app.uploads or "[]"):
+        # an upload is a paper only an officer reads: never approve on it unseen
+        out.decision = "manual_review"
+        app.outcome = json.dumps({**out.as_dict(), "note": "materials to upload: an officer "
+                                  "checks them (须人工核验上传材料)"}, ensure_ascii=False)  # fmt: skip
     if not item.instant or out.decision == "manual_review":
         return
     flow.move(db_session, app, "accept_at_once", None, "秒报：规则受理", settings, at=now)

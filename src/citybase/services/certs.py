@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from citybase.errors import ConfigurationError, ValidationFailed
-from citybase.settings import Settings
+from citybase.settings import Mode, Settings
 
 PREFIX = "ecert1"
 KEY_FILE = "ecert-signing-key.pem"
@@ -103,7 +103,7 @@ def _read(path: Path, development: bool) -> SigningKey:
 
 def check_signing_key(settings: Settings) -> None:
     """Production needs the city's own key file; a development key is refused."""
-    if not settings.is_production:
+    if not settings.mode is Mode.production:
         return
     path = key_dir(settings) / KEY_FILE
     if not path.is_file():
@@ -134,7 +134,7 @@ def _load(directory: str, production: bool) -> SigningKey:
 
 
 def signing_key(settings: Settings) -> SigningKey:
-    return _load(str(key_dir(settings)), settings.is_production)
+    return _load(str(key_dir(settings)), settings.mode is Mode.production)
 
 
 def sign(payload: dict[str, Any], key: SigningKey) -> str:
