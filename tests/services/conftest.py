@@ -77,27 +77,42 @@ class City:
 
 def load(client: TestClient, owner: Actor, name: str, content: str) -> None:
     body = {
-        "name": name, "title": f"测试 {name}", "description": "一网通办测试数据。",
-        "theme": "population", "keywords": ["测试"], "update_frequency": "monthly",
-        "licence": "gov-internal", "sharing_type": "conditional",
-        "sharing_condition": "经审核后共享", "open_type": "not_open",
-    }  # fmt: skip
+        "name": name,
+        "title": f"测试 {name}",
+        "description": "一网通办测试数据。",
+        "theme": "population",
+        "keywords": ["测试"],
+        "update_frequency": "monthly",
+        "licence": "gov-internal",
+        "sharing_type": "conditional",
+        "sharing_condition": "经审核后共享",
+        "open_type": "not_open",
+    }
     r = client.post("/api/datahub/datasets", json=body, headers=owner.headers)
     assert r.status_code == 201, r.text
-    r = client.post(f"/api/datahub/datasets/{name}/versions",
-                    files={"file": ("data.csv", content.encode())}, headers=owner.headers)  # fmt: skip
+    r = client.post(
+        f"/api/datahub/datasets/{name}/versions",
+        files={"file": ("data.csv", content.encode())},
+        headers=owner.headers,
+    )
     assert r.status_code == 201, r.text
 
 
-def build_city(client: TestClient, session: Session, settings: Settings, approve: bool = True) -> City:
+def build_city(
+    client: TestClient, session: Session, settings: Settings, approve: bool = True
+) -> City:
     for item in library(settings).catalogue.items:
         make_department(session, item.department)
     owners = sorted({d for d, _ in DATASETS.values()})
     stewards = {d: actor(session, Role.data_steward, d) for d in owners}
     for name, (dept, content) in DATASETS.items():
         load(client, stewards[dept], name, content)
-    ids = request_standing_grants(db_session=session, settings=settings,
-                                  data_dir=settings.data_dir, catalogue=library(settings).catalogue)  # fmt: skip
+    ids = request_standing_grants(
+        db_session=session,
+        settings=settings,
+        data_dir=settings.data_dir,
+        catalogue=library(settings).catalogue,
+    )
     session.commit()
     if approve:
         for rid in ids:
@@ -110,9 +125,11 @@ def build_city(client: TestClient, session: Session, settings: Settings, approve
                         owner = r.json()["owner_department"]
                         break
             assert owner is not None
-            r = client.post(f"/api/sharing/requests/{rid}/approve",
-                            json={"reason": "同意：免于提交，最小必要"},
-                            headers=stewards[owner].headers)  # fmt: skip
+            r = client.post(
+                f"/api/sharing/requests/{rid}/approve",
+                json={"reason": "同意：免于提交，最小必要"},
+                headers=stewards[owner].headers,
+            )
             assert r.status_code == 200, r.text
     officers = {d: actor(session, Role.officer, d) for d in ("MZJ", "GAJ", "ZJJ", "RSJ", "SCJG")}
     return City(stewards, officers, actor(session, Role.platform_admin))

@@ -19,17 +19,24 @@ def test_old_age_allowance_instant_with_trace_and_certificate(
     client: TestClient, session: Session, city: City
 ) -> None:
     citizen = city.citizen(session)
-    draft = _apply(client, citizen.headers, "MZJ-GLJT-01", id_number=WANG,
-                   form={"bank_card": "6222020200112233445"})  # fmt: skip
+    draft = _apply(
+        client,
+        citizen.headers,
+        "MZJ-GLJT-01",
+        id_number=WANG,
+        form={"bank_card": "6222020200112233445"},
+    )
     assert draft["status"] == "draft"
     pieces = {p["material"]: p for p in draft["evidence"]}
     assert pieces["identity"]["status"] == "fetched", pieces["identity"]
     assert pieces["identity"]["values"]["birth_date"] == "1940-03-05"
     assert pieces["identity"]["dataset"] == "gaj-residents"
     assert pieces["allowance"]["values"] == {"allowance_count": 0}
-    r = client.post(f"/api/services/applications/{draft['id']}/submit",
-                    json={"consent": {"identity": True, "allowance": True}},
-                    headers=citizen.headers)  # fmt: skip
+    r = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": {"identity": True, "allowance": True}},
+        headers=citizen.headers,
+    )
     assert r.status_code == 200, r.text
     app = r.json()
     assert app["decision"] == "approved" and app["instant"] is True
@@ -59,14 +66,25 @@ def test_old_age_allowance_instant_with_trace_and_certificate(
 
 def test_applying_twice_is_refused(client: TestClient, session: Session, city: City) -> None:
     citizen = city.citizen(session)
-    draft = _apply(client, citizen.headers, "ZJJ-GZF-01", id_number=WANG,
-                   form={"household_size": 1, "monthly_income": 1500})  # fmt: skip
+    draft = _apply(
+        client,
+        citizen.headers,
+        "ZJJ-GZF-01",
+        id_number=WANG,
+        form={"household_size": 1, "monthly_income": 1500},
+    )
     consent = {p["material"]: True for p in draft["evidence"] if p["status"] == "fetched"}
-    r = client.post(f"/api/services/applications/{draft['id']}/submit", json={"consent": consent},
-                    headers=citizen.headers)  # fmt: skip
+    r = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": consent},
+        headers=citizen.headers,
+    )
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
-    r = client.post("/api/services/applications", headers=citizen.headers,
-                    json={"item": "ZJJ-GZF-01", "form": {"household_size": 1, "monthly_income": 1500}})  # fmt: skip
+    r = client.post(
+        "/api/services/applications",
+        headers=citizen.headers,
+        json={"item": "ZJJ-GZF-01", "form": {"household_size": 1, "monthly_income": 1500}},
+    )
     assert r.status_code == 409, r.text
     assert r.json()["error"]["field"] == "item"
     assert f"#{draft['id']}" in r.json()["error"]["message"]
@@ -76,11 +94,18 @@ def test_declined_evidence_goes_to_an_officer_not_approved(
     client: TestClient, session: Session, city: City
 ) -> None:
     citizen = city.citizen(session)
-    draft = _apply(client, citizen.headers, "MZJ-GLJT-01", id_number=WANG,
-                   form={"bank_card": "6222020200112233445"})  # fmt: skip
-    r = client.post(f"/api/services/applications/{draft['id']}/submit",
-                    json={"consent": {"identity": False, "allowance": True}},
-                    headers=citizen.headers)  # fmt: skip
+    draft = _apply(
+        client,
+        citizen.headers,
+        "MZJ-GLJT-01",
+        id_number=WANG,
+        form={"bank_card": "6222020200112233445"},
+    )
+    r = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": {"identity": False, "allowance": True}},
+        headers=citizen.headers,
+    )
     app = r.json()
     assert app["decision"] is None and app["status"] == "submitted"
     assert app["outcome"]["decision"] == "manual_review"
@@ -93,14 +118,28 @@ def test_missing_consent_and_bad_form_name_the_field(
     client: TestClient, session: Session, city: City
 ) -> None:
     citizen = city.citizen(session)
-    r = client.post("/api/services/applications", headers=citizen.headers,
-                    json={"item": "MZJ-GLJT-01", "id_number": WANG, "form": {}})  # fmt: skip
+    r = client.post(
+        "/api/services/applications",
+        headers=citizen.headers,
+        json={"item": "MZJ-GLJT-01", "id_number": WANG, "form": {}},
+    )
     assert r.status_code == 422 and r.json()["error"]["field"] == "form.bank_card"
-    r = client.post("/api/services/applications", headers=citizen.headers,
-                    json={"item": "NOPE-01", "id_number": WANG})  # fmt: skip
+    r = client.post(
+        "/api/services/applications",
+        headers=citizen.headers,
+        json={"item": "NOPE-01", "id_number": WANG},
+    )
     assert r.status_code == 404 and r.json()["error"]["field"] == "item"
-    draft = _apply(client, citizen.headers, "MZJ-GLJT-01", id_number=WANG,
-                   form={"bank_card": "6222020200112233445"})  # fmt: skip
-    r = client.post(f"/api/services/applications/{draft['id']}/submit",
-                    json={"consent": {"identity": True}}, headers=citizen.headers)  # fmt: skip
+    draft = _apply(
+        client,
+        citizen.headers,
+        "MZJ-GLJT-01",
+        id_number=WANG,
+        form={"bank_card": "6222020200112233445"},
+    )
+    r = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": {"identity": True}},
+        headers=citizen.headers,
+    )
     assert r.status_code == 422 and r.json()["error"]["field"] == "consent.allowance"

@@ -13,10 +13,14 @@ from sqlalchemy.orm import Session
 from tests.services.conftest import LI, City
 
 
-def _act(client: TestClient, headers: dict[str, str], app_id: int, action: str,
-         reason: str = "") -> dict:  # fmt: skip
-    r = client.post(f"/api/services/applications/{app_id}/actions/{action}",
-                    json={"reason": reason}, headers=headers)  # fmt: skip
+def _act(
+    client: TestClient, headers: dict[str, str], app_id: int, action: str, reason: str = ""
+) -> dict:
+    r = client.post(
+        f"/api/services/applications/{app_id}/actions/{action}",
+        json={"reason": reason},
+        headers=headers,
+    )
     return {**r.json(), "code": r.status_code}
 
 
@@ -24,13 +28,19 @@ def test_manual_case_within_its_limit_and_certificate_life(
     client: TestClient, session: Session, city: City
 ) -> None:
     citizen = city.citizen(session)
-    r = client.post("/api/services/applications", headers=citizen.headers,
-                    json={"item": "GAJ-JZZ-01", "id_number": LI})  # fmt: skip
+    r = client.post(
+        "/api/services/applications",
+        headers=citizen.headers,
+        json={"item": "GAJ-JZZ-01", "id_number": LI},
+    )
     draft = r.json()
     consent = {p["material"]: True for p in draft["evidence"] if p["status"] == "fetched"}
     assert set(consent) == {"identity", "insurance"}
-    app = client.post(f"/api/services/applications/{draft['id']}/submit",
-                      json={"consent": consent}, headers=citizen.headers).json()  # fmt: skip
+    app = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": consent},
+        headers=citizen.headers,
+    ).json()
     # a photo is to be uploaded: rules pass but an officer must see it
     assert app["status"] == "submitted" and app["outcome"]["decision"] == "manual_review"
     aid = app["id"]
@@ -61,15 +71,22 @@ def test_manual_case_within_its_limit_and_certificate_life(
     assert [h["action"] for h in done["history"]][-2:] == ["approve", "deliver_at_once"]
 
     # 好差评 with a reason
-    r = client.post(f"/api/services/applications/{aid}/rating", headers=citizen.headers,
-                    json={"rating": 5, "reason": "全程网上办，没跑腿"})  # fmt: skip
+    r = client.post(
+        f"/api/services/applications/{aid}/rating",
+        headers=citizen.headers,
+        json={"rating": 5, "reason": "全程网上办，没跑腿"},
+    )
     assert r.status_code == 200 and r.json()["rating"] == 5
-    r = client.post(f"/api/services/applications/{aid}/rating", headers=citizen.headers,
-                    json={"rating": 1, "reason": "再评一次"})  # fmt: skip
+    r = client.post(
+        f"/api/services/applications/{aid}/rating",
+        headers=citizen.headers,
+        json={"rating": 1, "reason": "再评一次"},
+    )
     assert r.status_code == 409
 
-    cert = client.get(f"/api/services/certificates/{done['certificate_id']}",
-                      headers=citizen.headers).json()  # fmt: skip
+    cert = client.get(
+        f"/api/services/certificates/{done['certificate_id']}", headers=citizen.headers
+    ).json()
     pdf = client.get(f"/api/services/certificates/{cert['id']}/pdf", headers=citizen.headers)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
@@ -77,17 +94,24 @@ def test_manual_case_within_its_limit_and_certificate_life(
     prefix, payload, sig = cert["token"].split(".")
     body = json.loads(base64.urlsafe_b64decode(payload + "=="))
     body["claims"]["address"] = "示范市别处"
-    forged = base64.urlsafe_b64encode(json.dumps(body, ensure_ascii=False, sort_keys=True,
-                                                 separators=(",", ":")).encode()).rstrip(b"=")  # fmt: skip
+    forged = base64.urlsafe_b64encode(
+        json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    ).rstrip(b"=")
     r = client.post("/api/services/verify", json={"token": f"{prefix}.{forged.decode()}.{sig}"})
     assert r.json()["valid"] is False and "signature" in r.json()["reason"]
 
     # revocation by the issuing department only
-    r = client.post(f"/api/services/certificates/{cert['id']}/revoke",
-                    json={"reason": "误发"}, headers=city.officers["MZJ"].headers)  # fmt: skip
+    r = client.post(
+        f"/api/services/certificates/{cert['id']}/revoke",
+        json={"reason": "误发"},
+        headers=city.officers["MZJ"].headers,
+    )
     assert r.status_code in (403, 404)
-    r = client.post(f"/api/services/certificates/{cert['id']}/revoke",
-                    json={"reason": "申请人已迁出本市"}, headers=gaj)  # fmt: skip
+    r = client.post(
+        f"/api/services/certificates/{cert['id']}/revoke",
+        json={"reason": "申请人已迁出本市"},
+        headers=gaj,
+    )
     assert r.status_code == 200 and r.json()["revoked"] is True
     r = client.post("/api/services/verify", json={"token": cert["token"]})
     assert r.json()["valid"] is False and r.json()["reason"].startswith("revoked")
@@ -97,17 +121,25 @@ def test_withdraw_and_no_approval_without_evidence(
     client: TestClient, session: Session, city: City
 ) -> None:
     citizen = city.citizen(session)
-    draft = client.post("/api/services/applications", headers=citizen.headers,
-                        json={"item": "RSJ-JYDJ-01", "id_number": LI}).json()  # fmt: skip
-    app = client.post(f"/api/services/applications/{draft['id']}/submit",
-                      json={"consent": {"identity": True, "insurance": True}},
-                      headers=citizen.headers).json()  # fmt: skip
+    draft = client.post(
+        "/api/services/applications",
+        headers=citizen.headers,
+        json={"item": "RSJ-JYDJ-01", "id_number": LI},
+    ).json()
+    app = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": {"identity": True, "insurance": True}},
+        headers=citizen.headers,
+    ).json()
     assert app["decision"] == "approved" and app["instant"]
-    draft = client.post("/api/services/applications", headers=citizen.headers,
-                        json={"item": "GAJ-HKQR-01"}).json()  # fmt: skip
-    app = client.post(f"/api/services/applications/{draft['id']}/submit",
-                      json={"consent": {"identity": True, "insurance": True}},
-                      headers=citizen.headers).json()  # fmt: skip
+    draft = client.post(
+        "/api/services/applications", headers=citizen.headers, json={"item": "GAJ-HKQR-01"}
+    ).json()
+    app = client.post(
+        f"/api/services/applications/{draft['id']}/submit",
+        json={"consent": {"identity": True, "insurance": True}},
+        headers=citizen.headers,
+    ).json()
     assert app["status"] == "submitted"
     gone = _act(client, citizen.headers, app["id"], "withdraw")
     assert gone["code"] == 200 and gone["status_label"] == "已撤回"

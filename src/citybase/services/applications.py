@@ -30,7 +30,7 @@ from citybase.identity.enums import Role
 from citybase.identity.models import User
 from citybase.services import evidence, flow, issuing, rules
 from citybase.services.catalogue import Item
-from citybase.services.models import ApplicantProfile, ServiceApplication
+from citybase.services.models import ApplicantProfile, Certificate, ServiceApplication
 from citybase.services.ruletests import library
 from citybase.settings import Settings
 
@@ -72,13 +72,20 @@ def _profile(
     from citybase.sharing import service as sharing_service
 
     sharing_service.link_citizen(
-        db_session=db_session, settings=settings, actor=None, username=actor.username,
+        db_session=db_session,
+        settings=settings,
+        actor=None,
+        username=actor.username,
         id_number=number,
-    )  # fmt: skip
+    )
     audit_service.record(
-        db_session, actor=actor, action="services.applicant.verify", object_type="user",
-        object_id=actor.username, detail={"id_number": number[:6] + "…"},
-    )  # fmt: skip
+        db_session,
+        actor=actor,
+        action="services.applicant.verify",
+        object_type="user",
+        object_id=actor.username,
+        detail={"id_number": number[:6] + "…"},
+    )
     return number
 
 
@@ -115,6 +122,21 @@ def _refuse_twice(db_session: Session, actor: User, item: Item) -> None:
             "follow it up or withdraw it before applying again.",
             field="item",
         )
+    if item.certificate is not None:
+        held = db_session.scalar(
+            select(Certificate.id).where(
+                Certificate.holder_id == actor.id,
+                Certificate.item_code == item.code,
+                Certificate.revoked_at.is_(None),
+                Certificate.valid_until >= dt.date.today(),
+            )
+        )
+        if held is not None:
+            raise Conflict(
+                f"item: you already hold a valid {item.certificate.title.zh} ({held}) for "
+                f"{item.name.zh}; apply again once it expires or is revoked.",
+                field="item",
+            )
 
 
 def start_application(
@@ -144,29 +166,46 @@ def start_application(
     reader = evidence.service_account(db_session, item.department)
     for m in item.materials:
         if m.supply is not None:
-            pieces.append(evidence.fetch_dataset(
-                db_session, data_dir=data_dir, settings=settings, reader=reader, item=item,
-                material=m, key=number, purpose=purpose_of(item),
-            ))  # fmt: skip
+            pieces.append(
+                evidence.fetch_dataset(
+                    db_session,
+                    data_dir=data_dir,
+                    settings=settings,
+                    reader=reader,
+                    item=item,
+                    material=m,
+                    key=number,
+                    purpose=purpose_of(item),
+                )
+            )
         elif m.certificate is not None:
-            pieces.append(evidence.fetch_certificate(
-                db_session, settings=settings, holder=actor, material=m
-            ))  # fmt: skip
+            pieces.append(
+                evidence.fetch_certificate(db_session, settings=settings, holder=actor, material=m)
+            )
     app = ServiceApplication(
-        item_code=item.code, department_code=item.department, applicant_id=actor.id,
-        applicant_name=actor.display_name, id_number=number, status="draft",
+        item_code=item.code,
+        department_code=item.department,
+        applicant_id=actor.id,
+        applicant_name=actor.display_name,
+        id_number=number,
+        status="draft",
         form=json.dumps(clean, ensure_ascii=False),
         evidence=json.dumps([p.as_dict() for p in pieces], ensure_ascii=False),
-        needed=sum(1 for m in item.materials if m.required), bundle_id=bundle_id,
+        needed=sum(1 for m in item.materials if m.required),
+        bundle_id=bundle_id,
         created_at=utcnow(),
-    )  # fmt: skip
+    )
     db_session.add(app)
     db_session.flush()
     audit_service.record(
-        db_session, actor=actor, action="services.application.draft",
-        object_type="service_application", object_id=str(app.id), purpose=purpose_of(item),
+        db_session,
+        actor=actor,
+        action="services.application.draft",
+        object_type="service_application",
+        object_id=str(app.id),
+        purpose=purpose_of(item),
         detail={"item": item.code, "evidence": {p.material: p.status for p in pieces}},
-    )  # fmt: skip
+    )
     return app
 
 
@@ -179,7 +218,9 @@ def _own(app: ServiceApplication, actor: User) -> None:
         raise NotFound(f"No application #{app.id} of yours.", field="application_id")
 
 
-def get_application(*, db_session: Session, viewer: User, application_id: int) -> ServiceApplication:
+def get_application(
+    *, db_session: Session, viewer: User, application_id: int
+) -> ServiceApplication:
     """For its applicant, staff of the item's department and platform admins."""
     app = db_session.get(ServiceApplication, application_id)
     if app is not None and (
@@ -203,8 +244,9 @@ def submit_application(
     app = get_application(db_session=db_session, viewer=actor, application_id=application_id)
     _own(app, actor)
     if app.status != "draft":
-        raise Conflict(f"Application #{app.id} is already submitted ({app.status}).",
-                       field="status")  # fmt: skip
+        raise Conflict(
+            f"Application #{app.id} is already submitted ({app.status}).", field="status"
+        )
     lib = library(settings)
     item = lib.catalogue.get(app.item_code)
     _refuse_twice(db_session, actor, item)
@@ -236,16 +278,25 @@ def submit_application(
     app.submitted_at = now
     flow.start(db_session, app, actor, settings)
     audit_service.record(
-        db_session, actor=actor, action="services.application.submit",
-        object_type="service_application", object_id=str(app.id), purpose=purpose_of(item),
-        detail={"item": item.code, "consent": {p.material: p.consent for p in pieces},
-                "uploads": uploads},
-    )  # fmt: skip
+        db_session,
+        actor=actor,
+        action="services.application.submit",
+        object_type="service_application",
+        object_id=str(app.id),
+        purpose=purpose_of(item),
+        detail={
+            "item": item.code,
+            "consent": {p.material: p.consent for p in pieces},
+            "uploads": uploads,
+        },
+    )
     _decide_by_rules(db_session, settings, app, item, pieces, now)
     return app
 
 
-def inputs_of(app: ServiceApplication, pieces: list[evidence.Piece]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def inputs_of(
+    app: ServiceApplication, pieces: list[evidence.Piece]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     form = json.loads(app.form or "{}")
     values = {**form, **evidence.values_of(pieces)}
     sources = {k: {"kind": "applicant", "field": f"form.{k}"} for k in form}
@@ -265,8 +316,14 @@ def _decide_by_rules(
     on = now.date()
     rule_set = lib.rulebook.in_force(item.code, on)
     if rule_set is None:
-        app.outcome = json.dumps({"decision": "manual_review", "trace": [],
-                                  "legal_basis": item.legal_basis, "rule_version": None})  # fmt: skip
+        app.outcome = json.dumps(
+            {
+                "decision": "manual_review",
+                "trace": [],
+                "legal_basis": item.legal_basis,
+                "rule_version": None,
+            }
+        )
         return
     values, sources = inputs_of(app, pieces)
     out = rules.decide(rule_set, on=on, values=values, sources=sources, item=item)
@@ -275,8 +332,13 @@ def _decide_by_rules(
     if out.decision == "approved" and json.loads(app.uploads or "[]"):
         # an upload is a paper only an officer reads: never approve on it unseen
         out.decision = "manual_review"
-        app.outcome = json.dumps({**out.as_dict(), "note": "materials to upload: an officer "
-                                  "checks them (须人工核验上传材料)"}, ensure_ascii=False)  # fmt: skip
+        app.outcome = json.dumps(
+            {
+                **out.as_dict(),
+                "note": "materials to upload: an officer checks them (须人工核验上传材料)",
+            },
+            ensure_ascii=False,
+        )
     if not item.instant or out.decision == "manual_review":
         return
     flow.move(db_session, app, "accept_at_once", None, "秒报：规则受理", settings, at=now)

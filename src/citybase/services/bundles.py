@@ -56,8 +56,10 @@ def parse_bundles(path: Path, catalogue: Catalogue) -> list[Bundle]:
             raise ConfigurationError(f"{where}: {explain(exc)}", field="bundles") from exc
         for code in bundle.items:
             if code not in catalogue.by_code:
-                raise ConfigurationError(f"{where} ({bundle.code}): items: '{code}' is not in "
-                                         "the catalogue.", field="bundles")  # fmt: skip
+                raise ConfigurationError(
+                    f"{where} ({bundle.code}): items: '{code}' is not in the catalogue.",
+                    field="bundles",
+                )
         out.append(bundle)
     return out
 
@@ -111,35 +113,53 @@ def apply_bundle(
     lib = library(settings)
     bundle = get_bundle(settings, code)
     record = BundleApplication(
-        bundle_code=bundle.code, applicant_id=actor.id,
-        form=json.dumps(form, ensure_ascii=False), created_at=utcnow(),
-    )  # fmt: skip
+        bundle_code=bundle.code,
+        applicant_id=actor.id,
+        form=json.dumps(form, ensure_ascii=False),
+        created_at=utcnow(),
+    )
     db_session.add(record)
     db_session.flush()
     for item_code in bundle.items:
         item = lib.catalogue.get(item_code)
         own = {k: v for k, v in form.items() if k in item.form_fields}
         app = applications.start_application(
-            db_session=db_session, settings=settings, data_dir=data_dir, actor=actor,
-            item_code=item_code, form=own, id_number=id_number, bundle_id=record.id,
-        )  # fmt: skip
+            db_session=db_session,
+            settings=settings,
+            data_dir=data_dir,
+            actor=actor,
+            item_code=item_code,
+            form=own,
+            id_number=id_number,
+            bundle_id=record.id,
+        )
         given = {m.key: consent[m.key] for m in item.materials if m.key in consent}
         applications.submit_application(
-            db_session=db_session, settings=settings, actor=actor, application_id=app.id,
+            db_session=db_session,
+            settings=settings,
+            actor=actor,
+            application_id=app.id,
             consent=given,
-        )  # fmt: skip
+        )
     audit_service.record(
-        db_session, actor=actor, action="services.bundle.apply", object_type="service_bundle",
-        object_id=str(record.id), detail={"bundle": bundle.code, "items": bundle.items},
-    )  # fmt: skip
+        db_session,
+        actor=actor,
+        action="services.bundle.apply",
+        object_type="service_bundle",
+        object_id=str(record.id),
+        detail={"bundle": bundle.code, "items": bundle.items},
+    )
     return record
 
 
 def bundle_status(db_session: Session, record: BundleApplication) -> dict[str, Any]:
-    apps = list(db_session.scalars(
-        select(ServiceApplication).where(ServiceApplication.bundle_id == record.id)
-        .order_by(ServiceApplication.id)
-    ))  # fmt: skip
+    apps = list(
+        db_session.scalars(
+            select(ServiceApplication)
+            .where(ServiceApplication.bundle_id == record.id)
+            .order_by(ServiceApplication.id)
+        )
+    )
     states = [a.status for a in apps]
     if all(s == "delivered" for s in states):
         joint = "completed"
@@ -151,6 +171,8 @@ def bundle_status(db_session: Session, record: BundleApplication) -> dict[str, A
         "id": record.id,
         "bundle": record.bundle_code,
         "status": joint,
-        "applications": [{"id": a.id, "item": a.item_code, "status": a.status,
-                          "decision": a.decision} for a in apps],  # fmt: skip
+        "applications": [
+            {"id": a.id, "item": a.item_code, "status": a.status, "decision": a.decision}
+            for a in apps
+        ],
     }

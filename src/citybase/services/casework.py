@@ -28,14 +28,18 @@ def _reason(reason: str, what: str) -> str:
     return text
 
 
-def _audit(db_session: Session, actor: User | None, app: ServiceApplication, action: str,
-           reason: str = "") -> None:  # fmt: skip
+def _audit(
+    db_session: Session, actor: User | None, app: ServiceApplication, action: str, reason: str = ""
+) -> None:
     audit_service.record(
-        db_session, actor=actor, action=f"services.application.{action}",
-        object_type="service_application", object_id=str(app.id),
+        db_session,
+        actor=actor,
+        action=f"services.application.{action}",
+        object_type="service_application",
+        object_id=str(app.id),
         detail={"item": app.item_code, "status": app.status, "reason": reason},
         department_code=app.department_code,
-    )  # fmt: skip
+    )
 
 
 def act(
@@ -119,8 +123,9 @@ def queue(
         stmt = stmt.where(ServiceApplication.department_code == (viewer.department_code or ""))
     if status:
         stmt = stmt.where(ServiceApplication.status == status)
-    stmt = stmt.order_by(ServiceApplication.due_at.is_(None), ServiceApplication.due_at,
-                         ServiceApplication.id.desc()).limit(limit)  # fmt: skip
+    stmt = stmt.order_by(
+        ServiceApplication.due_at.is_(None), ServiceApplication.due_at, ServiceApplication.id.desc()
+    ).limit(limit)
     return list(db_session.scalars(stmt))
 
 

@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any, Literal
 
-import jieba
+import jieba  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from citybase.errors import ConfigurationError, NotFound

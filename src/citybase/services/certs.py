@@ -94,16 +94,14 @@ def _read(path: Path, development: bool) -> SigningKey:
         ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError(f"{path}: the e-certificate key must be Ed25519.")
-    raw = key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     public_b64 = _b64(raw)
     return SigningKey(key, "k-" + fingerprint(public_b64)[:12], public_b64, development)
 
 
 def check_signing_key(settings: Settings) -> None:
     """Production needs the city's own key file; a development key is refused."""
-    if not settings.mode is Mode.production:
+    if settings.mode is not Mode.production:
         return
     path = key_dir(settings) / KEY_FILE
     if not path.is_file():
@@ -170,7 +168,9 @@ def parse_token(text: str) -> str:
     return text
 
 
-def verify(token: str, *, trusted: set[str] | None = None, today: dt.date | None = None) -> Verification:
+def verify(
+    token: str, *, trusted: set[str] | None = None, today: dt.date | None = None
+) -> Verification:
     """Check a token offline: shape, signature, trusted key, validity period.
 
     ``trusted`` is the set of key fingerprints the verifier accepts (the city's); None
@@ -190,8 +190,10 @@ def verify(token: str, *, trusted: set[str] | None = None, today: dt.date | None
         public = Ed25519PublicKey.from_public_bytes(_unb64(payload["public_key"]))
         public.verify(signature, data)
     except (ValueError, InvalidSignature):
-        return _fail("signature does not match: the certificate was altered or not signed "
-                     "by its key", payload)  # fmt: skip
+        return _fail(
+            "signature does not match: the certificate was altered or not signed by its key",
+            payload,
+        )
     if canonical(payload) != data:
         return _fail("the payload is not in canonical form", payload)
     fp = fingerprint(payload["public_key"])

@@ -17,8 +17,9 @@ import yaml
 from citybase.cli_support import console, friendly_errors, load_settings
 from citybase.errors import ValidationFailed
 
-app = typer.Typer(help="One-stop services (一网通办): rules, decisions, e-certificates.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="One-stop services (一网通办): rules, decisions, e-certificates.", no_args_is_help=True
+)
 
 
 @app.command("test")
@@ -47,8 +48,9 @@ def _read_input(path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as exc:
         raise ValidationFailed(f"--input: {path} cannot be read ({exc}).", field="--input") from exc
     if not isinstance(raw, dict):
-        raise ValidationFailed("--input: expected a mapping of inputs (or date + input).",
-                               field="--input")  # fmt: skip
+        raise ValidationFailed(
+            "--input: expected a mapping of inputs (or date + input).", field="--input"
+        )
     return raw
 
 
@@ -56,7 +58,9 @@ def _read_input(path: Path) -> dict[str, Any]:
 @friendly_errors
 def decide(
     item: Annotated[str, typer.Argument(help="Item code, e.g. MZJ-GLJT-01.")],
-    input_file: Annotated[Path, typer.Option("--input", help="YAML/JSON: inputs, or {date, input}.")],
+    input_file: Annotated[
+        Path, typer.Option("--input", help="YAML/JSON: inputs, or {date, input}.")
+    ],
     fmt: Annotated[str, typer.Option("--format", help="json or text.")] = "text",
     on: Annotated[str | None, typer.Option("--date", help="Decide as on this date.")] = None,
 ) -> None:
@@ -104,8 +108,10 @@ def verify(
             result = verify_token(db_session=s, settings=settings, token=text)
     cert = result.certificate or {}
     if result.valid:
-        console.print(f"[green]valid[/green] {cert.get('id')} {cert.get('title')} "
-                      f"holder {cert.get('holder', {}).get('name')} until {cert.get('valid_until')}")  # fmt: skip
+        console.print(
+            f"[green]valid[/green] {cert.get('id')} {cert.get('title')} "
+            f"holder {cert.get('holder', {}).get('name')} until {cert.get('valid_until')}"
+        )
         return
     console.print(f"[red]invalid[/red]: {result.reason}")
     raise typer.Exit(1)
@@ -122,8 +128,10 @@ def keygen(
     settings = load_settings()
     path = certs.key_dir(settings) / certs.KEY_FILE
     if path.exists() and not force:
-        raise ValidationFailed(f"{path} exists; pass --force to replace it (old certificates "
-                               "then fail verification).", field="--force")  # fmt: skip
+        raise ValidationFailed(
+            f"{path} exists; pass --force to replace it (old certificates then fail verification).",
+            field="--force",
+        )
     certs.generate_key(path)
     certs._load.cache_clear()
     key = certs.signing_key(settings)

@@ -99,8 +99,14 @@ def fetch_dataset(
 ) -> Piece:
     supply = material.supply
     assert supply is not None
-    piece = Piece(material.key, material.name.zh, material.name.en, "dataset", "fetched",
-                  dataset=supply.dataset)  # fmt: skip
+    piece = Piece(
+        material.key,
+        material.name.zh,
+        material.name.en,
+        "dataset",
+        "fetched",
+        dataset=supply.dataset,
+    )
     columns = list(dict.fromkeys([supply.key_column, *supply.fields.values()]))
     query = RowQuery(
         columns=columns,
@@ -189,11 +195,18 @@ def sources_of(pieces: list[Piece]) -> dict[str, dict[str, Any]]:
             continue
         for name in p.values:
             if p.kind == "dataset":
-                out[name] = {"kind": "dataset", "dataset": p.dataset, "version": p.version,
-                             "material": p.material}  # fmt: skip
+                out[name] = {
+                    "kind": "dataset",
+                    "dataset": p.dataset,
+                    "version": p.version,
+                    "material": p.material,
+                }
             else:
-                out[name] = {"kind": "certificate", "certificate": p.certificate,
-                             "material": p.material}  # fmt: skip
+                out[name] = {
+                    "kind": "certificate",
+                    "certificate": p.certificate,
+                    "material": p.material,
+                }
     return out
 
 

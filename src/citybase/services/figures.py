@@ -30,8 +30,11 @@ def today_figures(db_session: Session, department: str | None = None) -> dict[st
         stmt = stmt.where(ServiceApplication.department_code == department)
     apps = list(db_session.scalars(stmt))
     catalogue = library(None).catalogue
-    zero = sum(1 for a in apps if a.item_code in catalogue.by_code
-               and catalogue.by_code[a.item_code].visits == 0)  # fmt: skip
+    zero = sum(
+        1
+        for a in apps
+        if a.item_code in catalogue.by_code and catalogue.by_code[a.item_code].visits == 0
+    )
     instant = sum(1 for a in apps if a.instant)
     return {
         "date": start.date().isoformat(),
@@ -39,59 +42,128 @@ def today_figures(db_session: Session, department: str | None = None) -> dict[st
         "applications": len(apps),
         "instant_share": _share(instant, len(apps)),
         "zero_trip_share": _share(zero, len(apps)),
-        "once_only_share": _share(sum(a.needed - a.asked for a in apps), sum(a.needed for a in apps)),
+        "once_only_share": _share(
+            sum(a.needed - a.asked for a in apps), sum(a.needed for a in apps)
+        ),
     }
 
 
 def _ind(indicator_id: str, value: float, unit: str, source: str, note: str) -> LiveIndicator:
-    return LiveIndicator(indicator_id=indicator_id, value=value, unit=unit, source=source,
-                         measured_at=utcnow().isoformat(timespec="seconds"), note=note)  # fmt: skip
+    return LiveIndicator(
+        indicator_id=indicator_id,
+        value=value,
+        unit=unit,
+        source=source,
+        measured_at=utcnow().isoformat(timespec="seconds"),
+        note=note,
+    )
 
 
-def live_indicators(*, db_session: Session, settings: Settings | None = None) -> list[LiveIndicator]:
+def live_indicators(
+    *, db_session: Session, settings: Settings | None = None
+) -> list[LiveIndicator]:
     """Catalogue shares always; application shares once there are applications."""
     lib = library(settings)
     items = lib.catalogue.items
     out: list[LiveIndicator] = []
     online = sum(1 for i in items if i.online_depth == "full_online")
-    out.append(_ind("services_online_share", round(100.0 * online / len(items), 2), "%",
-                    "services catalogue: online_depth", f"{online} of {len(items)} items 全程网办"))  # fmt: skip
+    out.append(
+        _ind(
+            "services_online_share",
+            round(100.0 * online / len(items), 2),
+            "%",
+            "services catalogue: online_depth",
+            f"{online} of {len(items)} items 全程网办",
+        )
+    )
     zero = sum(1 for i in items if i.visits == 0)
-    out.append(_ind("services_zero_trip_share", round(100.0 * zero / len(items), 2), "%",
-                    "services catalogue: visits", f"{zero} of {len(items)} items need no visit"))  # fmt: skip
+    out.append(
+        _ind(
+            "services_zero_trip_share",
+            round(100.0 * zero / len(items), 2),
+            "%",
+            "services catalogue: visits",
+            f"{zero} of {len(items)} items need no visit",
+        )
+    )
     needed = sum(sum(1 for m in i.materials if m.required) for i in items)
     held = sum(sum(1 for m in i.materials if m.required and m.held) for i in items)
-    out.append(_ind("services_once_only_share", _share(held, needed) or 0.0, "%",
-                    "services catalogue: materials", f"{held} of {needed} materials 免于提交"))  # fmt: skip
+    out.append(
+        _ind(
+            "services_once_only_share",
+            _share(held, needed) or 0.0,
+            "%",
+            "services catalogue: materials",
+            f"{held} of {needed} materials 免于提交",
+        )
+    )
     from citybase.services.bundles import load_bundles
 
-    out.append(_ind("one_thing_bundles", float(len(load_bundles(settings))), "count",
-                    "services bundles.yaml", "一件事 bundles in operation"))  # fmt: skip
-    done = list(db_session.scalars(
-        select(ServiceApplication).where(ServiceApplication.finished_at.is_not(None))
-    ))  # fmt: skip
+    out.append(
+        _ind(
+            "one_thing_bundles",
+            float(len(load_bundles(settings))),
+            "count",
+            "services bundles.yaml",
+            "一件事 bundles in operation",
+        )
+    )
+    done = list(
+        db_session.scalars(
+            select(ServiceApplication).where(ServiceApplication.finished_at.is_not(None))
+        )
+    )
     decided = [a for a in done if a.decision is not None]
     if decided:
         instant = sum(1 for a in decided if a.instant and a.decision == "approved")
-        out.append(_ind("instant_approval_share", _share(instant, len(decided)) or 0.0, "%",
-                        "services applications", f"{instant} of {len(decided)} approved by rules"))  # fmt: skip
+        out.append(
+            _ind(
+                "instant_approval_share",
+                _share(instant, len(decided)) or 0.0,
+                "%",
+                "services applications",
+                f"{instant} of {len(decided)} approved by rules",
+            )
+        )
     timed = [a for a in done if a.due_at is not None and a.status == "delivered"]
     if timed:
-        on_time = sum(1 for a in timed if a.finished_at and a.finished_at <= a.due_at)
-        out.append(_ind("services_on_time_share", _share(on_time, len(timed)) or 0.0, "%",
-                        "services applications", f"{on_time} of {len(timed)} within the promise"))  # fmt: skip
+        on_time = sum(1 for a in timed if a.finished_at and a.due_at and a.finished_at <= a.due_at)
+        out.append(
+            _ind(
+                "services_on_time_share",
+                _share(on_time, len(timed)) or 0.0,
+                "%",
+                "services applications",
+                f"{on_time} of {len(timed)} within the promise",
+            )
+        )
     days = _working_days(done, settings)
     if days is not None:
-        out.append(_ind("services_average_working_days", days, "working days",
-                        "services applications", "submitted → finished, working-time calendar"))  # fmt: skip
+        out.append(
+            _ind(
+                "services_average_working_days",
+                days,
+                "working days",
+                "services applications",
+                "submitted → finished, working-time calendar",
+            )
+        )
     rated = db_session.execute(
-        select(func.count(), func.avg(ServiceApplication.rating))
-        .where(ServiceApplication.rating.is_not(None))
-    ).one()  # fmt: skip
+        select(func.count(), func.avg(ServiceApplication.rating)).where(
+            ServiceApplication.rating.is_not(None)
+        )
+    ).one()
     if rated[0]:
         score = round(float(rated[1]) * 20, 2)  # 1–5 stars → 20–100 points
-        out.append(_ind("online_service_satisfaction", score, "score", "services 好差评",
-                        f"{rated[0]} ratings, average {float(rated[1]):.2f} of 5"))  # fmt: skip
+        out.append(
+            _ind(
+                "online_service_satisfaction",
+                score,
+                "score",
+                "services 好差评",
+                f"{rated[0]} ratings, average {float(rated[1]):.2f} of 5",
+            )
+        )
     return out
 
 

@@ -29,14 +29,26 @@ WORKFLOW = "service_application"
 SUBJECT = "service_application"
 STATES = ("submitted", "review", "supplement", "approved", "rejected", "delivered", "withdrawn")
 MOVES = (
-    "accept", "refuse", "accept_at_once", "approve", "reject", "approve_by_rules",
-    "reject_by_rules", "request_supplement", "resubmit", "deliver", "deliver_at_once", "withdraw",
-)  # fmt: skip
+    "accept",
+    "refuse",
+    "accept_at_once",
+    "approve",
+    "reject",
+    "approve_by_rules",
+    "reject_by_rules",
+    "request_supplement",
+    "resubmit",
+    "deliver",
+    "deliver_at_once",
+    "withdraw",
+)
 
 
 def check_definition(settings: Settings) -> None:
     wf = get_workflow(WORKFLOW, settings)
-    missing = [s for s in STATES if s not in wf.states] + [m for m in MOVES if m not in wf.transitions]
+    missing = [s for s in STATES if s not in wf.states] + [
+        m for m in MOVES if m not in wf.transitions
+    ]
     if missing:
         raise ConfigurationError(
             f"{wf.source}: services needs the states {', '.join(STATES)} and the moves "
@@ -45,7 +57,9 @@ def check_definition(settings: Settings) -> None:
         )
 
 
-def start(db_session: Session, app: ServiceApplication, actor: User | None, settings: Settings) -> None:
+def start(
+    db_session: Session, app: ServiceApplication, actor: User | None, settings: Settings
+) -> None:
     workflow_service.start(
         db_session=db_session,
         workflow=WORKFLOW,
@@ -66,59 +80,95 @@ def _instance(db_session: Session, app: ServiceApplication) -> Any:
     return inst
 
 
-def check(db_session: Session, app: ServiceApplication, action: str, actor: User | None,
-          settings: Settings) -> None:  # fmt: skip
+def check(
+    db_session: Session,
+    app: ServiceApplication,
+    action: str,
+    actor: User | None,
+    settings: Settings,
+) -> None:
     workflow_service.check_allowed(
         instance=_instance(db_session, app), action=action, actor=actor, settings=settings
     )
 
 
-def move(db_session: Session, app: ServiceApplication, action: str, actor: User | None,
-         reason: str, settings: Settings, at: dt.datetime | None = None) -> None:  # fmt: skip
+def move(
+    db_session: Session,
+    app: ServiceApplication,
+    action: str,
+    actor: User | None,
+    reason: str,
+    settings: Settings,
+    at: dt.datetime | None = None,
+) -> None:
     inst = _instance(db_session, app)
     workflow_service.transition(
-        db_session=db_session, instance=inst, action=action, actor=actor,
-        reason=reason or None, settings=settings, at=at,
-    )  # fmt: skip
+        db_session=db_session,
+        instance=inst,
+        action=action,
+        actor=actor,
+        reason=reason or None,
+        settings=settings,
+        at=at,
+    )
     app.status = inst.state
 
 
-def allowed(db_session: Session, app: ServiceApplication, viewer: User, settings: Settings) -> list[str]:
+def allowed(
+    db_session: Session, app: ServiceApplication, viewer: User, settings: Settings
+) -> list[str]:
     if app.status == "draft":
         return []
     return [
         m.name
         for m in workflow_service.allowed_actions(
-            db_session=db_session, instance=_instance(db_session, app), actor=viewer,
+            db_session=db_session,
+            instance=_instance(db_session, app),
+            actor=viewer,
             settings=settings,
-        )  # fmt: skip
+        )
     ]
 
 
-def history(db_session: Session, app: ServiceApplication, settings: Settings) -> list[dict[str, Any]]:
+def history(
+    db_session: Session, app: ServiceApplication, settings: Settings
+) -> list[dict[str, Any]]:
     if app.status == "draft":
         return []
     wf = get_workflow(WORKFLOW, settings)
     tz = clock_for(settings).tz
     labels = {"start": "提交申请"} | {n: t.label_zh for n, t in wf.transitions.items()}
     return [
-        {"action": m.action, "label": labels.get(m.action, m.action), "from": m.from_state,
-         "to": m.to_state, "actor": m.actor_name,
-         "at": m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), "reason": m.reason}
-        for m in workflow_service.history(db_session=db_session, instance=_instance(db_session, app))
-    ]  # fmt: skip
+        {
+            "action": m.action,
+            "label": labels.get(m.action, m.action),
+            "from": m.from_state,
+            "to": m.to_state,
+            "actor": m.actor_name,
+            "at": m.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "reason": m.reason,
+        }
+        for m in workflow_service.history(
+            db_session=db_session, instance=_instance(db_session, app)
+        )
+    ]
 
 
 # --- the promised limit -------------------------------------------------------------------
 
 
 def _dump(d: Deadline) -> str:
-    return json.dumps({
-        "unit": d.unit.value, "amount": d.amount, "started_at": d.started_at.isoformat(),
-        "allowed_s": d.allowed.total_seconds(), "paused_s": d.paused.total_seconds(),
-        "paused_at": d.paused_at.isoformat() if d.paused_at else None,
-        "warn_share": d.warn_share,
-    })  # fmt: skip
+    return json.dumps(
+        {
+            "unit": d.unit.value,
+            "amount": d.amount,
+            "started_at": d.started_at.isoformat(),
+            "allowed_s": d.allowed.total_seconds(),
+            "paused_s": d.paused.total_seconds(),
+            "paused_at": d.paused_at.isoformat() if d.paused_at else None,
+            "warn_share": d.warn_share,
+        }
+    )
 
 
 def _load(text: str | None) -> Deadline | None:
@@ -126,20 +176,26 @@ def _load(text: str | None) -> Deadline | None:
         return None
     raw = json.loads(text)
     return Deadline(
-        unit=Unit(raw["unit"]), amount=raw["amount"],
+        unit=Unit(raw["unit"]),
+        amount=raw["amount"],
         started_at=dt.datetime.fromisoformat(raw["started_at"]),
         allowed=dt.timedelta(seconds=raw["allowed_s"]),
         paused=dt.timedelta(seconds=raw["paused_s"]),
         paused_at=dt.datetime.fromisoformat(raw["paused_at"]) if raw["paused_at"] else None,
         warn_share=raw["warn_share"],
-    )  # fmt: skip
+    )
 
 
 def start_limit(app: ServiceApplication, days: int, settings: Settings, at: dt.datetime) -> None:
     clock = clock_for(settings)
     try:
-        d = Deadline.start(clock, at=at, amount=max(days, 0), unit="working_days",
-                           warn_share=settings.worktime_warning_share)  # fmt: skip
+        d = Deadline.start(
+            clock,
+            at=at,
+            amount=max(days, 0),
+            unit="working_days",
+            warn_share=settings.worktime_warning_share,
+        )
         app.deadline = _dump(d)
         app.due_at = d.due_at(clock)
     except CalendarNotCovered as exc:
@@ -174,7 +230,9 @@ class LimitInfo:
     due_local: str
 
 
-def limit_state(app: ServiceApplication, settings: Settings, now: dt.datetime | None = None) -> LimitInfo | None:
+def limit_state(
+    app: ServiceApplication, settings: Settings, now: dt.datetime | None = None
+) -> LimitInfo | None:
     d = _load(app.deadline)
     if d is None:
         return None

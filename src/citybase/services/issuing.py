@@ -41,9 +41,11 @@ def issue(
     key = certs.signing_key(settings)
     cert_id = "EC" + uuid.uuid4().hex[:20].upper()
     issued = at.date()
-    until = issued.replace(year=issued.year + spec.valid_years) if not (
-        issued.month == 2 and issued.day == 29
-    ) else dt.date(issued.year + spec.valid_years, 2, 28)
+    until = (
+        issued.replace(year=issued.year + spec.valid_years)
+        if not (issued.month == 2 and issued.day == 29)
+        else dt.date(issued.year + spec.valid_years, 2, 28)
+    )
     claims = {name: _plain(values.get(name)) for name in spec.claims}
     payload = {
         "id": cert_id,
@@ -63,18 +65,28 @@ def issue(
         "application": app.id,
     }
     cert = Certificate(
-        id=cert_id, item_code=item.code, department_code=item.department,
-        application_id=app.id, holder_id=app.applicant_id, title=spec.title.zh,
-        token=certs.sign(payload, key), key_id=key.key_id, issued_at=at, valid_until=until,
-    )  # fmt: skip
+        id=cert_id,
+        item_code=item.code,
+        department_code=item.department,
+        application_id=app.id,
+        holder_id=app.applicant_id,
+        title=spec.title.zh,
+        token=certs.sign(payload, key),
+        key_id=key.key_id,
+        issued_at=at,
+        valid_until=until,
+    )
     db_session.add(cert)
     db_session.flush()
     audit_service.record(
-        db_session, actor=None, action="services.certificate.issue", object_type="certificate",
-        object_id=cert_id, detail={"item": item.code, "application": app.id,
-                                   "key_id": key.key_id},
+        db_session,
+        actor=None,
+        action="services.certificate.issue",
+        object_type="certificate",
+        object_id=cert_id,
+        detail={"item": item.code, "application": app.id, "key_id": key.key_id},
         department_code=item.department,
-    )  # fmt: skip
+    )
     return cert
 
 
@@ -85,11 +97,18 @@ def _plain(value: Any) -> Any:
 def to_read(cert: Certificate) -> CertificateRead:
     payload = json.loads(base64.urlsafe_b64decode(cert.token.split(".")[1] + "=="))
     return CertificateRead(
-        id=cert.id, item=cert.item_code, title=cert.title, department=cert.department_code,
-        application_id=cert.application_id, issued_at=cert.issued_at,
-        valid_until=cert.valid_until, revoked=cert.revoked_at is not None,
-        revoke_reason=cert.revoke_reason, token=cert.token, claims=payload.get("claims", {}),
-    )  # fmt: skip
+        id=cert.id,
+        item=cert.item_code,
+        title=cert.title,
+        department=cert.department_code,
+        application_id=cert.application_id,
+        issued_at=cert.issued_at,
+        valid_until=cert.valid_until,
+        revoked=cert.revoked_at is not None,
+        revoke_reason=cert.revoke_reason,
+        token=cert.token,
+        claims=payload.get("claims", {}),
+    )
 
 
 def list_certificates(*, db_session: Session, holder: User) -> list[Certificate]:
@@ -126,9 +145,13 @@ def revoke(*, db_session: Session, actor: User, cert_id: str, reason: str) -> Ce
     cert.revoke_reason = text
     cert.revoked_by_name = actor.username
     audit_service.record(
-        db_session, actor=actor, action="services.certificate.revoke",
-        object_type="certificate", object_id=cert.id, detail={"reason": text},
-    )  # fmt: skip
+        db_session,
+        actor=actor,
+        action="services.certificate.revoke",
+        object_type="certificate",
+        object_id=cert.id,
+        detail={"reason": text},
+    )
     return cert
 
 
@@ -148,8 +171,13 @@ def verify_token(*, db_session: Session | None, settings: Settings, token: str) 
             reason = f"revoked on {cert.revoked_at.date().isoformat()}: {cert.revoke_reason}"
         else:
             revoked = False
-    return VerificationRead(valid=valid, reason=reason, certificate=check.payload,
-                            fingerprint=check.fingerprint or key.fingerprint, revoked=revoked)  # fmt: skip
+    return VerificationRead(
+        valid=valid,
+        reason=reason,
+        certificate=check.payload,
+        fingerprint=check.fingerprint or key.fingerprint,
+        revoked=revoked,
+    )
 
 
 def qr_svg(token: str) -> str:

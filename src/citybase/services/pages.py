@@ -42,16 +42,29 @@ def portal(request: Request, user: CurrentUser, db_session: SessionDep, q: str =
     if user.role != Role.applicant:
         return RedirectResponse("/services/staff", status_code=303)
     settings = _settings(request)
-    items = (svc.search_items(q=q, db_session=db_session, settings=settings) if q.strip()
-             else svc.list_items(db_session=db_session, settings=settings))  # fmt: skip
+    items = (
+        svc.search_items(q=q, db_session=db_session, settings=settings)
+        if q.strip()
+        else svc.list_items(db_session=db_session, settings=settings)
+    )
     cat = library(settings).catalogue
     bundle_rows = [(b, bundles.after_figures(b, cat)) for b in svc.load_bundles(settings)]
-    apps = [svc.application_read(db_session=db_session, app=a, viewer=None, settings=settings)
-            for a in casework.mine(db_session=db_session, applicant=user)]  # fmt: skip
+    apps = [
+        svc.application_read(db_session=db_session, app=a, viewer=None, settings=settings)
+        for a in casework.mine(db_session=db_session, applicant=user)
+    ]
     certs = [issuing.to_read(c) for c in svc.list_certificates(db_session=db_session, holder=user)]
-    return render(request, "services/portal.html", {
-        "items": items, "q": q, "bundles": bundle_rows, "apps": apps, "certs": certs,
-    })  # fmt: skip
+    return render(
+        request,
+        "services/portal.html",
+        {
+            "items": items,
+            "q": q,
+            "bundles": bundle_rows,
+            "apps": apps,
+            "certs": certs,
+        },
+    )
 
 
 @router.get("/services/items/{code}")
@@ -68,45 +81,73 @@ async def apply(request: Request, code: str, user: CurrentUser, db_session: Sess
     values = {f: _text(form, f"form.{f}") for f in item.form_fields}
     try:
         app = svc.start_application(
-            db_session=db_session, settings=settings, data_dir=Path(settings.data_dir),
-            actor=user, item_code=code, form=values, id_number=_text(form, "id_number") or None,
-        )  # fmt: skip
+            db_session=db_session,
+            settings=settings,
+            data_dir=Path(settings.data_dir),
+            actor=user,
+            item_code=code,
+            form=values,
+            id_number=_text(form, "id_number") or None,
+        )
     except CitybaseError as exc:
         db_session.rollback()
-        return render(request, "services/item.html",
-                      {"item": item, "error": _error(exc), "form": values}, status_code=exc.status)  # fmt: skip
+        return render(
+            request,
+            "services/item.html",
+            {"item": item, "error": _error(exc), "form": values},
+            status_code=exc.status,
+        )
     db_session.commit()
     return RedirectResponse(f"/services/applications/{app.id}", status_code=303)
 
 
-def _detail(request: Request, db_session: Any, user: User, app_id: int,
-            error: dict[str, Any] | None = None) -> Response:  # fmt: skip
+def _detail(
+    request: Request, db_session: Any, user: User, app_id: int, error: dict[str, Any] | None = None
+) -> Response:
     settings = _settings(request)
     app = svc.get_application(db_session=db_session, viewer=user, application_id=app_id)
-    read = svc.application_read(db_session=db_session, app=app, viewer=user, settings=settings,
-                                with_history=True)  # fmt: skip
+    read = svc.application_read(
+        db_session=db_session, app=app, viewer=user, settings=settings, with_history=True
+    )
     db_session.commit()
-    return render(request, "services/application.html", {
-        "a": read, "error": error, "staff": user.role != Role.applicant,
-    }, status_code=error["status"] if error else 200)  # fmt: skip
+    return render(
+        request,
+        "services/application.html",
+        {
+            "a": read,
+            "error": error,
+            "staff": user.role != Role.applicant,
+        },
+        status_code=error["status"] if error else 200,
+    )
 
 
 @router.get("/services/applications/{app_id}")
-def application_page(request: Request, app_id: int, user: CurrentUser,
-                     db_session: SessionDep) -> Response:  # fmt: skip
+def application_page(
+    request: Request, app_id: int, user: CurrentUser, db_session: SessionDep
+) -> Response:
     return _detail(request, db_session, user, app_id)
 
 
 @router.post("/services/applications/{app_id}/submit")
-async def submit(request: Request, app_id: int, user: CurrentUser, db_session: SessionDep) -> Response:
+async def submit(
+    request: Request, app_id: int, user: CurrentUser, db_session: SessionDep
+) -> Response:
     form = await request.form()
     app = svc.get_application(db_session=db_session, viewer=user, application_id=app_id)
-    consent = {p["material"]: _text(form, f"consent.{p['material']}") == "agree"
-               for p in svc.application_read(db_session=db_session, app=app, viewer=None).evidence
-               if p["status"] == "fetched"}  # fmt: skip
+    consent = {
+        p["material"]: _text(form, f"consent.{p['material']}") == "agree"
+        for p in svc.application_read(db_session=db_session, app=app, viewer=None).evidence
+        if p["status"] == "fetched"
+    }
     try:
-        svc.submit_application(db_session=db_session, settings=_settings(request), actor=user,
-                               application_id=app_id, consent=consent)  # fmt: skip
+        svc.submit_application(
+            db_session=db_session,
+            settings=_settings(request),
+            actor=user,
+            application_id=app_id,
+            consent=consent,
+        )
     except CitybaseError as exc:
         db_session.rollback()
         return _detail(request, db_session, user, app_id, _error(exc))
@@ -119,12 +160,22 @@ async def act(request: Request, app_id: int, user: CurrentUser, db_session: Sess
     form = await request.form()
     try:
         if _text(form, "action") == "rate":
-            svc.rate(db_session=db_session, actor=user, application_id=app_id,
-                     rating=int(_text(form, "rating") or 0), reason=_text(form, "reason"))  # fmt: skip
+            svc.rate(
+                db_session=db_session,
+                actor=user,
+                application_id=app_id,
+                rating=int(_text(form, "rating") or 0),
+                reason=_text(form, "reason"),
+            )
         else:
-            svc.act(db_session=db_session, settings=_settings(request), actor=user,
-                    application_id=app_id, action=_text(form, "action"),
-                    reason=_text(form, "reason"))  # fmt: skip
+            svc.act(
+                db_session=db_session,
+                settings=_settings(request),
+                actor=user,
+                application_id=app_id,
+                action=_text(form, "action"),
+                reason=_text(form, "reason"),
+            )
     except CitybaseError as exc:
         db_session.rollback()
         return _detail(request, db_session, user, app_id, _error(exc))
@@ -133,12 +184,18 @@ async def act(request: Request, app_id: int, user: CurrentUser, db_session: Sess
 
 
 @router.get("/services/certificates/{cert_id}")
-def certificate_page(request: Request, cert_id: str, user: CurrentUser,
-                     db_session: SessionDep) -> Response:  # fmt: skip
+def certificate_page(
+    request: Request, cert_id: str, user: CurrentUser, db_session: SessionDep
+) -> Response:
     cert = svc.get_certificate(db_session=db_session, viewer=user, cert_id=cert_id)
-    return render(request, "services/certificate.html", {
-        "c": issuing.to_read(cert), "qr": issuing.qr_svg(cert.token),
-    })  # fmt: skip
+    return render(
+        request,
+        "services/certificate.html",
+        {
+            "c": issuing.to_read(cert),
+            "qr": issuing.qr_svg(cert.token),
+        },
+    )
 
 
 @router.get("/services/verify")
@@ -155,14 +212,24 @@ async def verify_post(request: Request, user: OptionalUser, db_session: SessionD
 
 
 @router.get("/services/staff")
-def staff(request: Request, user: CurrentUser, db_session: SessionDep, status: str = "") -> Response:
+def staff(
+    request: Request, user: CurrentUser, db_session: SessionDep, status: str = ""
+) -> Response:
     if user.role == Role.applicant:
         return RedirectResponse("/services", status_code=303)
     settings = _settings(request)
-    apps = [svc.application_read(db_session=db_session, app=a, viewer=None, settings=settings)
-            for a in svc.queue(db_session=db_session, viewer=user, status=status or None)]  # fmt: skip
+    apps = [
+        svc.application_read(db_session=db_session, app=a, viewer=None, settings=settings)
+        for a in svc.queue(db_session=db_session, viewer=user, status=status or None)
+    ]
     dept = None if user.role == Role.platform_admin else user.department_code
-    return render(request, "services/staff.html", {
-        "apps": apps, "status": status, "today": svc.today_figures(db_session, department=dept),
-        "indicators": svc.live_indicators(db_session=db_session, settings=settings),
-    })  # fmt: skip
+    return render(
+        request,
+        "services/staff.html",
+        {
+            "apps": apps,
+            "status": status,
+            "today": svc.today_figures(db_session, department=dept),
+            "indicators": svc.live_indicators(db_session=db_session, settings=settings),
+        },
+    )

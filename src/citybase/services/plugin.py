@@ -44,8 +44,7 @@ def citybase_modules() -> list[ModuleInfo]:
             title_zh="政务服务办件",
             title_en="Service applications",
             url="/services/staff",
-            roles=frozenset({Role.officer.value, Role.dept_admin.value,
-                             Role.platform_admin.value}),  # fmt: skip
+            roles=frozenset({Role.officer.value, Role.dept_admin.value, Role.platform_admin.value}),
             description_zh="受理、审查（含规则轨迹）、补正与统计",
             description_en="Acceptance queue, review with the rule trace, statistics",
             order=44,

@@ -13,6 +13,7 @@ does not type-check or names an input that is not declared.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -147,9 +148,7 @@ def _check_source(item: Item, name: str, spec: InputSpec) -> str | None:
     names = material.supply.inputs if material.supply else set()
     names |= set(material.certificate.fields) if material.certificate else set()
     if material.held and name not in names:
-        return (
-            f"inputs.{name}: material '{key}' supplies {', '.join(sorted(names))}, not '{name}'"
-        )
+        return f"inputs.{name}: material '{key}' supplies {', '.join(sorted(names))}, not '{name}'"
     return None
 
 
@@ -202,7 +201,7 @@ def parse_rule_file(path: Path, catalogue: Catalogue) -> list[RuleSet]:
             )
         )
     out.sort(key=lambda r: r.effective_from)
-    for a, b in zip(out, out[1:], strict=False):
+    for a, b in itertools.pairwise(out):
         if a.effective_until is None or a.effective_until >= b.effective_from:
             raise ConfigurationError(
                 f"{path}: versions {a.version} and {b.version} overlap; end {a.version} "
@@ -292,14 +291,15 @@ def decide(
     typed = {
         name: _coerce(spec.type, values.get(name), name) for name, spec in rule_set.inputs.items()
     }
-    for name, spec in rule_set.inputs.items():
-        if spec.source == "system" and typed.get(name) is None:
+    for name, inp in rule_set.inputs.items():
+        if inp.source == "system" and typed.get(name) is None:
             typed[name] = on  # the only system input: the application's date
     steps: list[TraceStep] = []
     for rule in rule_set.rules:
         spec = rule.spec
-        step = TraceStep(spec.id, spec.when, "pass", "pass", spec.article, spec.message.zh,
-                         spec.message.en)  # fmt: skip
+        step = TraceStep(
+            spec.id, spec.when, "pass", "pass", spec.article, spec.message.zh, spec.message.en
+        )
         try:
             result = expr.evaluate(rule.tree, typed)
             step.result = "pass" if result.value else "fail"

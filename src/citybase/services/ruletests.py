@@ -122,7 +122,7 @@ def run_tests(settings: Settings | None = None, only: str | None = None) -> Repo
                 raise ConfigurationError(f"{path}:{line}: cases[{n}]: {explain(exc)}") from exc
             try:
                 problems = run_case(lib, code, case)
-            except Exception as exc:  # noqa: BLE001 - a broken case is reported, not fatal
+            except Exception as exc:
                 problems = [f"{type(exc).__name__}: {exc}"]
             results.append(CaseResult(path.name, line, code, case.name, not problems, problems))
     return Report(results, time.perf_counter() - started)

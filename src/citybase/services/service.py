@@ -85,43 +85,72 @@ def _dept_names(db_session: Session | None) -> dict[str, str]:
 def item_read(item: Item, names: dict[str, str] | None = None) -> ItemRead:
     names = names or {}
     return ItemRead(
-        code=item.code, name=item.name.zh, name_en=item.name.en,
-        department=DepartmentRef(code=item.department,
-                                 name_zh=names.get(item.department, item.department)),
-        type=item.type, type_label=TYPE_LABELS[item.type][0], legal_basis=item.legal_basis,
+        code=item.code,
+        name=item.name.zh,
+        name_en=item.name.en,
+        department=DepartmentRef(
+            code=item.department, name_zh=names.get(item.department, item.department)
+        ),
+        type=item.type,
+        type_label=TYPE_LABELS[item.type][0],
+        legal_basis=item.legal_basis,
         conditions=item.conditions,
-        materials=[{"key": m.key, "name": m.name.zh, "name_en": m.name.en, "held": m.held,
-                    "dataset": m.supply.dataset if m.supply else None,
-                    "certificate_of": m.certificate.item if m.certificate else None,
-                    "required": m.required} for m in item.materials],
-        promised_days=item.promised_days, statutory_days=item.statutory_days, fee=item.fee,
-        online_depth=item.online_depth, online_depth_label=DEPTH_LABELS[item.online_depth][0],
-        instant=item.instant, visits=item.visits, form_fields=item.form_fields,
+        materials=[
+            {
+                "key": m.key,
+                "name": m.name.zh,
+                "name_en": m.name.en,
+                "held": m.held,
+                "dataset": m.supply.dataset if m.supply else None,
+                "certificate_of": m.certificate.item if m.certificate else None,
+                "required": m.required,
+            }
+            for m in item.materials
+        ],
+        promised_days=item.promised_days,
+        statutory_days=item.statutory_days,
+        fee=item.fee,
+        online_depth=item.online_depth,
+        online_depth_label=DEPTH_LABELS[item.online_depth][0],
+        instant=item.instant,
+        visits=item.visits,
+        form_fields=item.form_fields,
         held_share=round(item.held_share, 4),
         certificate=item.certificate.title.zh if item.certificate else None,
-    )  # fmt: skip
+    )
 
 
 def list_items(
-    *, db_session: Session | None = None, settings: Settings | None = None,
+    *,
+    db_session: Session | None = None,
+    settings: Settings | None = None,
     department: str | None = None,
-) -> list[ItemRead]:  # fmt: skip
+) -> list[ItemRead]:
     names = _dept_names(db_session)
     items = library(settings).catalogue.items
     return [item_read(i, names) for i in items if department in (None, i.department)]
 
 
-def get_item(*, code: str, db_session: Session | None = None, settings: Settings | None = None) -> ItemRead:
+def get_item(
+    *, code: str, db_session: Session | None = None, settings: Settings | None = None
+) -> ItemRead:
     return item_read(library(settings).catalogue.get(code), _dept_names(db_session))
 
 
-def search_items(*, q: str, db_session: Session | None = None, settings: Settings | None = None) -> list[ItemRead]:
+def search_items(
+    *, q: str, db_session: Session | None = None, settings: Settings | None = None
+) -> list[ItemRead]:
     names = _dept_names(db_session)
     return [item_read(i, names) for i, _ in search(library(settings).catalogue, q)]
 
 
-def decide(*, item_code: str, on: dt.date | None = None, values: dict[str, Any],
-           settings: Settings | None = None) -> rules.Outcome:  # fmt: skip
+def decide(
+    *,
+    item_code: str,
+    on: dt.date | None = None,
+    values: dict[str, Any],
+    settings: Settings | None = None,
+) -> rules.Outcome:
     """The rules in force on ``on`` applied to given inputs (CLI ``decide``, the API's
     ``/decide``): no evidence is fetched and nothing is stored."""
     lib = library(settings)
@@ -133,9 +162,13 @@ def decide(*, item_code: str, on: dt.date | None = None, values: dict[str, Any],
 
 
 def application_read(
-    *, db_session: Session, app: ServiceApplication, viewer: User | None,
-    settings: Settings | None = None, with_history: bool = False,
-) -> ApplicationRead:  # fmt: skip
+    *,
+    db_session: Session,
+    app: ServiceApplication,
+    viewer: User | None,
+    settings: Settings | None = None,
+    with_history: bool = False,
+) -> ApplicationRead:
     """The application as its viewer sees it; a staff viewer's read is audited (it holds
     the applicant's personal data)."""
     settings = settings or get_settings()
@@ -151,23 +184,43 @@ def application_read(
     label = wf.states[app.status].label_zh if wf and app.status in wf.states else "草稿"
     if viewer is not None and viewer.id != app.applicant_id:
         audit_service.record(
-            db_session, actor=viewer, action="services.application.read",
-            object_type="service_application", object_id=str(app.id),
-            purpose="办件审查 application review", detail={"item": app.item_code},
-        )  # fmt: skip
+            db_session,
+            actor=viewer,
+            action="services.application.read",
+            object_type="service_application",
+            object_id=str(app.id),
+            purpose="办件审查 application review",
+            detail={"item": app.item_code},
+        )
     return ApplicationRead(
-        id=app.id, item=app.item_code, item_name=item.name.zh if item else app.item_code,
-        department=app.department_code, applicant=app.applicant_name, status=app.status,
-        status_label=label, decision=app.decision, instant=app.instant,
-        rule_version=app.rule_version, outcome=json.loads(app.outcome or "{}"),
-        form=json.loads(app.form or "{}"), evidence=json.loads(app.evidence or "[]"),
-        uploads=json.loads(app.uploads or "[]"), asked=app.asked, needed=app.needed,
+        id=app.id,
+        item=app.item_code,
+        item_name=item.name.zh if item else app.item_code,
+        department=app.department_code,
+        applicant=app.applicant_name,
+        status=app.status,
+        status_label=label,
+        decision=app.decision,
+        instant=app.instant,
+        rule_version=app.rule_version,
+        outcome=json.loads(app.outcome or "{}"),
+        form=json.loads(app.form or "{}"),
+        evidence=json.loads(app.evidence or "[]"),
+        uploads=json.loads(app.uploads or "[]"),
+        asked=app.asked,
+        needed=app.needed,
         due_local=limit.due_local if limit else None,
         limit_status=limit.status if limit else None,
-        limit_label=limit.label_zh if limit else None, note=app.note, rating=app.rating,
-        rating_reason=app.rating_reason, created_at=app.created_at,
-        submitted_at=app.submitted_at, decided_at=app.decided_at, finished_at=app.finished_at,
-        bundle_id=app.bundle_id, certificate_id=cert,
+        limit_label=limit.label_zh if limit else None,
+        note=app.note,
+        rating=app.rating,
+        rating_reason=app.rating_reason,
+        created_at=app.created_at,
+        submitted_at=app.submitted_at,
+        decided_at=app.decided_at,
+        finished_at=app.finished_at,
+        bundle_id=app.bundle_id,
+        certificate_id=cert,
         allowed=allowed(db_session, app, viewer, settings) if viewer is not None else [],
         history=history(db_session, app, settings) if with_history else [],
-    )  # fmt: skip
+    )

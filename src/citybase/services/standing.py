@@ -20,7 +20,9 @@ from citybase.services.evidence import service_account
 from citybase.settings import Settings
 
 CLEAR_REASON = "一网通办免于提交：按申请人本人身份证号核验其本人材料，规则比对需原值"
-LEGAL_BASIS = "《优化营商环境条例》第三十五条；《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》"
+LEGAL_BASIS = (
+    "《优化营商环境条例》第三十五条；《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》"
+)
 
 
 def needed_grants(catalogue: Catalogue) -> dict[tuple[str, str], list[str]]:
