@@ -4,10 +4,10 @@
    items read (columns limited to those, ID and compared personal columns in clear with the
    reason); the platform admin approves them for the owners (the demo has no steward in
    every owning department).
-2. The demo citizen ``citizen`` (市民 张伟) is verified (实名) as a resident of 80 or more
-   with the city's hukou, not yet receiving the old-age allowance, among the residents the
-   sharing demo read — so signing in as ``citizen`` and applying for 高龄津贴申领 needs
-   nothing uploaded that the city holds, and the tracker shows the reads.
+2. The demo citizen ``citizen`` (市民 张伟) is verified (实名) as a working-age resident
+   with current social-insurance contributions, among the residents the sharing demo read
+   (so its tracker keeps showing those reads) — signing in as ``citizen``, 就业登记
+   (RSJ-JYDJ-01) needs nothing uploaded and is approved at once with a certificate.
 3. A few demo applicants apply: instant approvals with certificates, a manual 公租房 case
    waiting in 住建局's queue (``zjj_officer``), a residence permit asked for 补正.
 """
@@ -64,12 +64,11 @@ def _residents(ctx: DemoContext) -> list[dict[str, Any]]:
     return rows
 
 
-def _receiving(s: Session, ctx: DemoContext, number: str) -> bool:
-    """Whether 民政局's allowance register already pays this person (its own read)."""
+def _held(s: Session, ctx: DemoContext, item_code: str, key: str, number: str) -> Any:
     lib = library(ctx.settings)
-    item = lib.catalogue.get("MZJ-GLJT-01")
-    material = next(m for m in item.materials if m.key == "allowance")
-    piece = evidence.fetch_dataset(
+    item = lib.catalogue.get(item_code)
+    material = next(m for m in item.materials if m.key == key)
+    return evidence.fetch_dataset(
         s,
         data_dir=ctx.data_dir,
         settings=ctx.settings,
@@ -77,9 +76,21 @@ def _receiving(s: Session, ctx: DemoContext, number: str) -> bool:
         item=item,
         material=material,
         key=number,
-        purpose="示范数据准备：确认示范市民未领取高龄津贴",
+        purpose="示范数据准备：选定示范市民",
     )
-    return piece.status != "fetched" or bool(piece.values.get("allowance_count"))
+
+
+def _not_paid(s: Session, ctx: DemoContext, number: str) -> bool:
+    """民政局's register does not pay this person the allowance yet."""
+    allowance = _held(s, ctx, "MZJ-GLJT-01", "allowance", number)
+    return allowance.status == "fetched" and not allowance.values.get("allowance_count")
+
+
+def _contributing(s: Session, ctx: DemoContext, number: str) -> bool:
+    """In 人社局's register with current contributions (so the sharing demo's download of
+    the register concerns the citizen too, and 就业登记 decides at once)."""
+    insured = _held(s, ctx, "RSJ-TXSP-01", "insurance", number)
+    return insured.status == "fetched" and insured.values.get("payment_status") == "正常缴费"
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
@@ -166,7 +177,7 @@ def build_services(ctx: DemoContext) -> None:
             return (
                 _age(p["birth_date"], today) >= 80
                 and str(p["hukou_address"]).startswith(local)
-                and not _receiving(s, ctx, p["id_number"])
+                and _not_paid(s, ctx, p["id_number"])
             )
 
         return elderly
@@ -174,7 +185,13 @@ def build_services(ctx: DemoContext) -> None:
     with ctx.session() as s:
         citizen = identity_service.get_user_by_username(db_session=s, username="citizen")
         assert citizen is not None
-        chosen = _pick(people, taken, elderly_in(s))
+        chosen = _pick(
+            people,
+            taken,
+            lambda p: (
+                18 <= _age(p["birth_date"], today) < 60 and _contributing(s, ctx, p["id_number"])
+            ),
+        )
         if chosen is not None:
             _verify(s, ctx, citizen, chosen["id_number"])
     ctx.progress.advance(task)

@@ -19,6 +19,8 @@ from citybase.services.catalogue import Catalogue
 from citybase.services.evidence import service_account
 from citybase.settings import Settings
 
+#: Identifiers of organisations, shared as they are (sharing refuses them in clear_columns).
+NOT_PERSONAL = frozenset({"CN_USCC"})
 CLEAR_REASON = "一网通办免于提交：按申请人本人身份证号核验其本人材料，规则比对需原值"
 LEGAL_BASIS = (
     "《优化营商环境条例》第三十五条；《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》"
@@ -63,7 +65,7 @@ def request_standing_grants(
         personal = {
             c.name
             for c in datahub_service.dataset_columns(db_session=db_session, dataset=ds)
-            if c.pii_type
+            if c.pii_type and c.pii_type not in NOT_PERSONAL
         }
         clear = {c: CLEAR_REASON for c in columns if c in personal}
         req = sharing_service.file_request(
