@@ -73,7 +73,8 @@ def test_bad_rule_is_refused_with_rule_and_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as caught:
         RuleBook(own / "rules", cat)
     msg = caught.value.message
-    line = next(n for n, l in enumerate(path.read_text().splitlines(), 1) if "id: not_twice" in l)
+    lines = path.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "id: not_twice" in text)
     assert f"MZJ-GLJT-01.yaml:{line}: rule 'not_twice'" in msg
     assert "unknown input 'pension_count'" in msg
     path.write_text(text.replace("allowance_count == 0", "allowance_count == "))

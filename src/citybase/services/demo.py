@@ -90,7 +90,7 @@ def _contributing(s: Session, ctx: DemoContext, number: str) -> bool:
     """In 人社局's register with current contributions (so the sharing demo's download of
     the register concerns the citizen too, and 就业登记 decides at once)."""
     insured = _held(s, ctx, "RSJ-TXSP-01", "insurance", number)
-    return insured.status == "fetched" and insured.values.get("payment_status") == "正常缴费"
+    return insured.status == "fetched" and str(insured.values.get("payment_status")) == "正常缴费"
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
