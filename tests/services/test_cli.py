@@ -57,3 +57,20 @@ def test_verify_offline_and_tampered(tmp_path: Path) -> None:
     bad.write_text(f"{parts[0]}.{parts[1]}.{parts[2][:-4]}AAAA", encoding="utf-8")
     r = runner.invoke(app, ["services", "verify", str(bad), "--offline"])
     assert r.exit_code == 1 and "signature does not match" in r.output
+
+
+def test_production_refuses_without_the_citys_key(tmp_path: Path) -> None:
+    from citybase.errors import ConfigurationError
+    from citybase.services import certs
+    from citybase.settings import Settings
+
+    prod = Settings(data_dir=tmp_path / "p", mode="production", secret_key="x" * 40)
+    with pytest.raises(ConfigurationError) as caught:
+        certs.check_signing_key(prod)
+    assert "citybase services keygen" in caught.value.message
+    dev = Settings(data_dir=tmp_path / "p")
+    certs.signing_key(dev)  # development generates a .dev key ...
+    with pytest.raises(ConfigurationError):
+        certs.check_signing_key(prod)  # ... which production never uses
+    certs.generate_key(certs.key_dir(prod) / certs.KEY_FILE)
+    certs.check_signing_key(prod)
