@@ -135,9 +135,12 @@ async def submit(
 ) -> Response:
     form = await request.form()
     app = svc.get_application(db_session=db_session, viewer=user, application_id=app_id)
+    read = svc.application_read(
+        db_session=db_session, app=app, viewer=None, settings=_settings(request)
+    )
     consent = {
         p["material"]: _text(form, f"consent.{p['material']}") == "agree"
-        for p in svc.application_read(db_session=db_session, app=app, viewer=None).evidence
+        for p in read.evidence
         if p["status"] == "fetched"
     }
     try:
