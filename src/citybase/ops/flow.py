@@ -20,7 +20,7 @@ from citybase.events import publish
 from citybase.identity import service as identity_service
 from citybase.identity.enums import Role
 from citybase.identity.models import User
-from citybase.ops import sla
+from citybase.ops import routing, sla
 from citybase.ops.enums import REQUIRED_MOVES, REQUIRED_STATES, Satisfaction
 from citybase.ops.events import CaseClosed, CaseTransitioned
 from citybase.ops.models import OpsCase
@@ -115,7 +115,12 @@ def _department(db_session: Session, code: str | None, field: str = "department"
 
 
 def _prepare(
-    db_session: Session, case: OpsCase, name: str, settings: Settings, data: dict[str, Any]
+    db_session: Session,
+    case: OpsCase,
+    name: str,
+    settings: Settings,
+    data: dict[str, Any],
+    now: dt.datetime,
 ) -> None:
     """The move's own checks, before anything is written."""
     if name == "register":
@@ -130,6 +135,17 @@ def _prepare(
     elif name in ("dispatch", "reassign"):
         if name == "reassign" or data.get("department"):
             data["department"] = _department(db_session, data.get("department"))
+            data.setdefault("routed_by", "person")
+        elif case.category is not None:  # 派遣 by the routing rules
+            where = routing.route(
+                db_session, settings, category=case.category, text=case.text,
+                district_code=case.district_code, street_code=case.street_code,
+                grid_code=case.grid_code, at=now,
+            )  # fmt: skip
+            data["department"] = _department(db_session, where.department)
+            data["routed_by"] = where.rule
+            if where.grid_code:
+                data["grid_code"] = where.grid_code
     elif name == "follow_up":
         value = data.get("satisfaction")
         if value not in {s.value for s in Satisfaction}:
@@ -246,7 +262,7 @@ def move(
     name = resolve(settings, inst.state, action)
     workflow_service.check_allowed(instance=inst, action=name, actor=actor, settings=settings)
     check_scope(case, actor)
-    _prepare(db_session, case, name, settings, data)
+    _prepare(db_session, case, name, settings, data, now)
     from_state = inst.state
     workflow_service.transition(
         db_session=db_session, instance=inst, action=name, actor=actor, reason=reason,

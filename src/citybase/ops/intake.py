@@ -16,7 +16,7 @@ from citybase.errors import ValidationFailed
 from citybase.events import publish
 from citybase.geo import service as geo_service
 from citybase.identity.models import User
-from citybase.ops import classify_adapter, flow, routing
+from citybase.ops import classify_adapter, flow
 from citybase.ops.duplicates import Duplicate, find_duplicates
 from citybase.ops.events import CaseCreated
 from citybase.ops.models import OpsCase, OpsReport
@@ -142,13 +142,4 @@ def dispatch_by_rules(
     """立案 and 派遣 by the platform: the routing rules choose department and grid."""
     assert case.category is not None
     flow.move(db_session, case=case, action="register", actor=None, settings=settings, at=at)
-    where = routing.route(
-        db_session, settings, category=case.category, text=case.text,
-        district_code=case.district_code, street_code=case.street_code,
-        grid_code=case.grid_code, at=at,
-    )  # fmt: skip
-    return flow.move(
-        db_session, case=case, action="dispatch", actor=None, settings=settings, at=at,
-        data={"department": where.department, "grid_code": where.grid_code,
-              "routed_by": where.rule},
-    )  # fmt: skip
+    return flow.move(db_session, case=case, action="dispatch", actor=None, settings=settings, at=at)

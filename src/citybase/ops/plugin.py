@@ -4,10 +4,13 @@ indicators, the demo step and the live trickle."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import hookimpl
+from citybase.hookspecs import LiveIndicator, hookimpl
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 HERE = Path(__file__).parent
 
@@ -40,3 +43,17 @@ def citybase_event_types() -> list[type[Any]]:
     from citybase.ops.events import EVENT_TYPES
 
     return list(EVENT_TYPES)
+
+
+@hookimpl
+def citybase_event_subscribers() -> list[Any]:
+    from citybase.ops.alarms import SUBSCRIBERS
+
+    return list(SUBSCRIBERS)
+
+
+@hookimpl
+def citybase_live_indicators(session: Session) -> list[LiveIndicator]:
+    from citybase.ops.indicators import live_indicators
+
+    return live_indicators(db_session=session)

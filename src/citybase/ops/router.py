@@ -3,20 +3,22 @@ routing rules and their test bench, indicators (JSON/CSV/XLSX), hot spots, categ
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from citybase.identity.deps import CurrentUser, SessionDep
-from citybase.ops import photos, service
+from citybase.ops import exports, indicators, photos, service
 from citybase.ops.schemas import (
     CaseDetail,
     CaseRead,
     CategoryRead,
     DuplicateRead,
     HotSpot,
+    IndicatorRow,
     IntakeBody,
     IntakeRead,
     MergeBody,
@@ -249,4 +251,30 @@ def routing_test(
     return RouteRead(
         department=found.department, grid_code=found.grid_code, rule=found.rule,
         source=found.source, skipped=found.skipped, district_code=district, street_code=street,
+    )  # fmt: skip
+
+
+@router.get("/indicators", response_model=list[IndicatorRow])
+def get_indicators(
+    user: CurrentUser, db_session: SessionDep,
+    date_from: Annotated[dt.date, Query(alias="from", description="First city date.")],
+    date_to: Annotated[dt.date, Query(alias="to", description="Last city date (inclusive).")],
+    group: Annotated[str, Query(description=", ".join(indicators.GROUPS))] = "none",
+    department: str | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> Any:  # fmt: skip
+    """立案数, 应结案数, 结案数, 按期结案数 and the rates (formulas in docs/ops.md) by
+    department, district, street, grid, category, month or day; JSON, CSV or XLSX."""
+    department = service.indicator_scope(viewer=user, department=department)
+    rows = indicators.compute(
+        db_session=db_session, date_from=date_from, date_to=date_to, group=group,
+        department=department,
+    )  # fmt: skip
+    if format == "json":
+        return rows
+    name = f"ops-indicators-{group}-{date_from}-{date_to}.{format}"
+    content, media = exports.render(rows, format)
+    return StreamingResponse(
+        iter([content]), media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip

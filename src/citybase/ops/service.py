@@ -360,3 +360,16 @@ def test_route(
         street_code=place.street_code, grid_code=place.grid_code, at=at or utcnow(),
     )  # fmt: skip
     return found, place.district_code, place.street_code
+
+
+def indicator_scope(*, viewer: User, department: str | None) -> str | None:
+    """City-wide roles see every department's figures; others their own department's."""
+    if viewer.role == Role.applicant.value:
+        raise PermissionDenied("Indicators are for staff.")
+    if viewer.role in views.CITY_WIDE:
+        return department
+    if department and department != viewer.department_code:
+        raise PermissionDenied(
+            f"department: you may see {viewer.department_code}'s figures only.", field="department"
+        )
+    return viewer.department_code
