@@ -19,6 +19,7 @@ domain = DomainPlugin(
     models="citybase.ops.models",
     routers=["citybase.ops.router:router"],
     cli="citybase.ops.cli:app",
+    translations="locales/{locale}.yaml",
 )
 
 
