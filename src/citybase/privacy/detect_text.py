@@ -24,12 +24,15 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 
 from citybase.identifiers import is_valid_id_number_array, is_valid_uscc_array
+from citybase.privacy import text_address as ta
+from citybase.privacy import text_names as tn
+from citybase.privacy import text_numbers as tnum
 from citybase.privacy import text_patterns as tp
 from citybase.privacy import text_scan as ts
 from citybase.privacy import text_words as tw
@@ -43,16 +46,45 @@ _ORDER: tuple[PiiType, ...] = (
 _PRIORITY: dict[PiiType, int] = {t: i for i, t in enumerate(_ORDER)}
 
 
+#: Confidence and reason of a span the strict pass found (validated under its standard).
+STRICT: dict[PiiType, tuple[float, str]] = {
+    "CN_ID_CARD": (0.99, "GB 11643 area code, birth date and check character"),
+    "CN_USCC": (0.99, "GB 32100 check character"),
+    "BANK_CARD": (0.95, "Luhn and a card issuer prefix"),
+    "CN_MOBILE": (0.95, "mobile numbering plan"),
+    "CN_LANDLINE": (0.9, "landline area code and local number"),
+    "EMAIL": (0.95, "e-mail address"),
+    "PASSPORT": (0.8, "passport number format"),
+    "CN_PLATE": (0.9, "GA 36 plate format"),
+    "IP_ADDRESS": (0.8, "IPv4 address"),
+    "GPS_COORDINATE": (0.8, "coordinate pair"),
+    "ADDRESS": (0.8, "road and door number, or township and village"),
+    "PERSON_NAME": (0.75, "surname next to a name cue"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
-    """``text[start:end]`` is personal information of ``type``."""
+    """``text[start:end]`` is personal information of ``type``.
+
+    ``confidence`` (0-1) and ``reason`` say why; they do not take part in equality, so two
+    detectors that find the same span agree whatever their reasons.
+    """
 
     start: int
     end: int
     type: PiiType
+    confidence: float = field(default=1.0, compare=False)
+    reason: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, object]:
-        return {"start": self.start, "end": self.end, "type": self.type}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "confidence": self.confidence,
+            "reason": self.reason,
+        }
 
 
 _Candidate = tuple[int, int, PiiType]
@@ -177,7 +209,28 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     return taken
 
 
-def _collect(batch: ts.Batch) -> _Collected:
+_Info = dict[tuple[int, int, int], tuple[float, str]]
+
+
+def _recall(batch: ts.Batch, collected: _Collected, strict_addresses: list[int]) -> _Info:
+    """Add the context-led candidates (``text_numbers``, ``text_names``, ``text_address``);
+    return their confidence and reason by (start, end, priority) in ``joined``."""
+    joined = batch.joined
+    ends = np.flatnonzero(np.isin(batch.codes, ta.suffix_end_codes())).tolist()
+    hits = tnum.number_hits(joined) + tn.name_hits(joined)
+    hits += ta.address_hits(joined, ends, strict_addresses)
+    info: _Info = {}
+    for pii_type in {h.type for h in hits}:
+        chosen = [h for h in hits if h.type == pii_type]
+        collected.add(pii_type, np.array([h.start for h in chosen]), np.array([h.end for h in chosen]))
+    for h in hits:
+        key = (h.start, h.end, _PRIORITY[h.type])
+        if key not in info or info[key][0] < h.confidence:
+            info[key] = (h.confidence, h.reason)
+    return info
+
+
+def _collect(batch: ts.Batch, *, strict: bool) -> tuple[_Collected, _Info]:
     collected = _Collected()
     irregular = ts.irregular_texts(batch)
     for pii_type, plain in ts.plain_numbers(batch, irregular).items():
@@ -196,21 +249,29 @@ def _collect(batch: ts.Batch) -> _Collected:
     collected.add_list(found)
     address_starts, address_ends = tw.addresses(batch)
     collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
-    collected.add("PERSON_NAME", *tw.person_names(batch))
-    return collected
+    if strict:
+        collected.add("PERSON_NAME", *tw.person_names(batch))
+        return collected, {}
+    return collected, _recall(batch, collected, address_starts)
 
 
-def find_spans_batch(texts: Sequence[str]) -> list[list[Span]]:
-    """Spans for many texts at once; same result as ``find_spans`` on each, much faster."""
+def find_spans_batch(texts: Sequence[str], *, strict: bool = False) -> list[list[Span]]:
+    """Spans for many texts at once; same result as ``find_spans`` on each, much faster.
+
+    ``strict=True`` keeps only what the strict pass finds (identifiers valid under their
+    standard, names and addresses by the dictionary rules); the default adds what is shaped
+    and placed like personal data (``text_numbers``, ``text_names``, ``text_address``).
+    """
     if not texts:
         return []
     with _no_cyclic_gc():
-        return _spans(texts)
+        return _spans(texts, strict=strict)
 
 
-def _spans(texts: Sequence[str]) -> list[list[Span]]:
+def _spans(texts: Sequence[str], *, strict: bool) -> list[list[Span]]:
     batch = ts.make_batch(texts)
-    starts, ends, kinds = _collect(batch).arrays()
+    collected, info = _collect(batch, strict=strict)
+    starts, ends, kinds = collected.arrays()
     owner = batch.text_of(starts)
     # Sorted by start, a span overlaps an earlier one iff it starts before the furthest end
     # so far (spans never cross the NUL between texts, so no reset per text is needed).
@@ -220,13 +281,29 @@ def _spans(texts: Sequence[str]) -> list[list[Span]]:
     tangled = np.unique(owner[overlapping])
     base = batch.starts[owner]
     names = np.array(_ORDER, dtype=object)[kinds].tolist()
-    spans = list(map(Span, (starts - base).tolist(), (ends - base).tolist(), names))
+    why = [
+        info.get(key) or STRICT[name]
+        for key, name in zip(
+            zip(starts.tolist(), ends.tolist(), kinds.tolist(), strict=True), names, strict=True
+        )
+    ]
+    spans = list(
+        map(
+            Span,
+            (starts - base).tolist(),
+            (ends - base).tolist(),
+            names,
+            [w[0] for w in why],
+            [w[1] for w in why],
+        )
+    )
     bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
     result = [spans[a:b] for a, b in pairwise(bounds)]
     for text in tangled.tolist():
         own = result[text]
+        by_key = {(s.start, s.end, s.type): s for s in own}
         resolved = _resolve([(s.start, s.end, s.type) for s in own])
-        result[text] = [Span(s, e, t) for s, e, t in resolved]
+        result[text] = [by_key[c] for c in resolved]
     return result
 
 
@@ -249,9 +326,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def find_spans(text: str) -> list[Span]:
+def find_spans(text: str, *, strict: bool = False) -> list[Span]:
     """Non-overlapping PII spans in one text, in order."""
-    return find_spans_batch([text])[0]
+    return find_spans_batch([text], strict=strict)[0]
 
 
 def redact(text: str, spans: Sequence[Span], *, policy: GradingPolicy | None = None) -> str:

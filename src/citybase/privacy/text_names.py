@@ -1,0 +1,156 @@
+"""Person names in running text for redaction: cues on both sides, surnames, phone neighbours.
+
+A name is a surname (``data/surnames.txt``: the 百家姓 with its compound surnames) and one or
+two given-name characters, reported only where something says a person is named:
+
+* a cue word before it (``name_context.yaml`` ``before``: 市民, 户名, 联系人, 经办人,
+  收件人…), optionally followed by ：, 是, 为 or 叫;
+* a cue word after it (``after``: 反映, 来电, 先生, 女士…), read backwards;
+* 请 + name + a call-back verb (请张伟回电, 请王女士尽快联系);
+* a name-shaped token standing right next to a phone number (张伟 13912345678,
+  13912345678（李娜）), set off by punctuation or the start of the text.
+
+Given-name characters exclude only what never appears in a given name (particles, pronouns,
+verbs of speech); words that end a name (先生, 反映, 电话, 已经…) cut it. Whether a name has
+one or two given characters is decided by the character after the first: a character that
+usually follows a name (已, 在, 说, 来…) ends it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from citybase.privacy.dictionaries import surnames, text_context
+from citybase.privacy.text_numbers import Hit
+
+#: Never in a given name: particles, pronouns, verbs of speech, punctuation-like characters.
+GIVEN_STOP = frozenset("的了在是把被从给这那不也都就还而但说称要请我你他她它们住对及或与到向于曾")
+#: A character after the first given character that usually begins the next word.
+FOLLOWERS = frozenset(
+    "已在说来反投举电手家住等和与及的是于将被要想称表先女同老师称今昨前后因对把从向给找"
+    "也都就还又才再曾刚一打拨致回接联"
+)
+#: Words that end a name wherever they start.
+ENDERS = (
+    "先生", "女士", "同志", "老师", "师傅", "阿姨", "大爷", "大妈", "反映", "投诉", "举报",
+    "来电", "电话", "手机", "联系", "身份", "已经", "表示", "家住", "住在", "小区", "物业",
+    "公司", "称其", "说道", "一家", "夫妇", "等人", "本人",
+)  # fmt: skip
+HONORIFICS = ("先生", "女士", "同志", "老师", "师傅", "阿姨", "大爷", "大妈", "小姐", "老板")
+_CJK = "\u4e00-\u9fff"
+_CALLBACK = "回电|回复|回个电话|联系|致电|接听|来电|尽快|及时|速|务必|本人"
+_PHONE = r"(?:(?:\+86|0086)[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|0\d{2,3}-?\d{7,8}(?!\d)"
+_BOUNDARY = " \t,，。：:；;、（()）【】[]\"“”'‘’/|\x00"
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    ctx = text_context()
+    before = "|".join(map(re.escape, ctx["before"]))
+    after = "|".join(map(re.escape, ctx["after"]))
+    return (
+        re.compile(rf"(?:{before})[:： ]{{0,2}}(?:是|为|叫)?(?=([{_CJK}]{{1,4}}))"),
+        re.compile(rf"(?:{after})"),
+        re.compile(rf"请([{_CJK}]{{1,3}}?)(?:先生|女士)?(?:{_CALLBACK})"),
+        re.compile(rf"([{_CJK}]{{2,4}})[ :：,，]?(?:{_PHONE})|(?:{_PHONE})[ （(]?([{_CJK}]{{2,4}})"),
+    )
+
+
+def _surname_at(text: str, i: int) -> int:
+    names = surnames()
+    if text[i : i + 2] in names.compound:
+        return 2
+    return 1 if text[i : i + 1] in names.single else 0
+
+
+def _given(text: str, at: int, limit: int) -> int:
+    """How many given-name characters follow ``at`` (0, 1 or 2), stopping at ``limit``."""
+    n = 0
+    while n < 2 and at + n < limit:
+        char = text[at + n]
+        if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
+            break
+        if text.startswith(ENDERS, at + n):
+            break
+        if n == 1 and char in FOLLOWERS:
+            break
+        n += 1
+    return n
+
+
+def _forward(text: str, start: int, limit: int) -> tuple[int, int] | None:
+    """A name starting at ``start``: surname + given characters, or surname + honorific."""
+    s = _surname_at(text, start)
+    if s == 0:
+        return None
+    g = _given(text, start + s, limit)
+    if g:
+        return start, start + s + g
+    if text.startswith(HONORIFICS, start + s):
+        return start, start + s
+    return None
+
+
+def _backward(text: str, end: int) -> tuple[int, int] | None:
+    """A name ending at ``end`` (a cue word starts there): the longest that fits."""
+    if end > 0 and text[end - 1] not in GIVEN_STOP and "\u4e00" <= text[end - 1] <= "\u9fff":
+        best: tuple[int, int] | None = None
+        for length in (1, 2, 3, 4):
+            start = end - length
+            if start < 0:
+                break
+            char = text[start]
+            if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
+                break
+            s = _surname_at(text, start)
+            given = length - s
+            if s and (given in (1, 2) or (given == 0 and text.startswith(HONORIFICS, end))):
+                if all(text[k] not in GIVEN_STOP for k in range(start + s, end)):
+                    best = (start, end)
+        return best
+    return None
+
+
+def _left_open(text: str, start: int) -> bool:
+    """Whether a token starting at ``start`` is set off on its left (punctuation, start)."""
+    return start == 0 or text[start - 1] in _BOUNDARY
+
+
+def _right_open(text: str, end: int) -> bool:
+    return end >= len(text) or text[end] in _BOUNDARY or text[end].isdigit()
+
+
+def name_hits(joined: str) -> list[Hit]:
+    """Every person-name candidate in ``joined`` (texts joined with NUL)."""
+    before, after, callback, phone = _patterns()
+    out: list[Hit] = []
+    for m in before.finditer(joined):
+        found = _forward(joined, m.start(1), m.end(1))
+        if found:
+            out.append(Hit(*found, "PERSON_NAME", 0.8, "name cue before it"))
+    for m in after.finditer(joined):
+        found = _backward(joined, m.start())
+        if found:
+            out.append(Hit(*found, "PERSON_NAME", 0.75, "name cue after it"))
+    for m in callback.finditer(joined):
+        found = _forward(joined, m.start(1), m.end(1))
+        if found and found[1] == m.end(1):
+            out.append(Hit(*found, "PERSON_NAME", 0.75, "请 … 回电"))
+    for m in phone.finditer(joined):
+        group = 1 if m.group(1) else 2
+        token_start, token_end = m.span(group)
+        if group == 1:  # the name ends right before the phone: try its last 2-4 characters
+            for length in (2, 3, 4):
+                start = token_end - length
+                if start < token_start:
+                    break
+                found = _forward(joined, start, token_end)
+                if found and found[1] == token_end and _left_open(joined, start):
+                    out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
+                    break
+        else:
+            found = _forward(joined, token_start, token_end)
+            if found and _right_open(joined, found[1]):
+                out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
+    return out
