@@ -50,6 +50,20 @@ def surnames() -> Surnames:
     )
 
 
+@cache
+def given_name_chars() -> frozenset[str]:
+    """Characters that occur in given names (``data/given_name_chars.txt``)."""
+    chars = frozenset(
+        c
+        for line in _read("given_name_chars.txt").splitlines()
+        if not line.startswith("#")
+        for c in line.strip()
+    )
+    if not chars:
+        raise ConfigurationError("privacy/data/given_name_chars.txt: no characters found")
+    return chars
+
+
 #: Suffixes of division names, longest first, so 自治州 wins over 州.
 DIVISION_SUFFIXES = (
     "特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "新区",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from citybase.privacy.dictionaries import surnames, text_context
+from citybase.privacy.dictionaries import given_name_chars, surnames, text_context
 from citybase.privacy.text_numbers import Hit
 
 #: Never in a given name: particles, pronouns, verbs of speech, punctuation-like characters.
@@ -29,8 +29,10 @@ GIVEN_STOP = frozenset("的了在是把被从给这那不也都就还而但说�
 #: A character after the first given character that usually begins the next word.
 FOLLOWERS = frozenset(
     "已在说来反投举电手家住等和与及的是于将被要想称表先女同老师称今昨前后因对把从向给找"
-    "也都就还又才再曾刚一打拨致回接联"
+    "也都就还又才再曾刚一打拨致回接联报摄讲时"
 )
+#: Surnames that, right after a cue, are nearly always a function word (和, 向, 同…).
+WEAK_SURNAMES = frozenset("和与同向从能于及将把被对给让")
 #: Words that end a name wherever they start.
 ENDERS = (
     "先生", "女士", "同志", "老师", "师傅", "阿姨", "大爷", "大妈", "反映", "投诉", "举报",
@@ -67,9 +69,10 @@ def _surname_at(text: str, i: int) -> int:
 def _given(text: str, at: int, limit: int) -> int:
     """How many given-name characters follow ``at`` (0, 1 or 2), stopping at ``limit``."""
     n = 0
+    given = given_name_chars()
     while n < 2 and at + n < limit:
         char = text[at + n]
-        if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
+        if char not in given or char in GIVEN_STOP:
             break
         if text.startswith(ENDERS, at + n):
             break
@@ -82,7 +85,7 @@ def _given(text: str, at: int, limit: int) -> int:
 def _forward(text: str, start: int, limit: int) -> tuple[int, int] | None:
     """A name starting at ``start``: surname + given characters, or surname + honorific."""
     s = _surname_at(text, start)
-    if s == 0:
+    if s == 0 or (s == 1 and text[start] in WEAK_SURNAMES):
         return None
     g = _given(text, start + s, limit)
     if g:
@@ -94,6 +97,7 @@ def _forward(text: str, start: int, limit: int) -> tuple[int, int] | None:
 
 def _backward(text: str, end: int) -> tuple[int, int] | None:
     """A name ending at ``end`` (a cue word starts there): the longest that fits."""
+    given = given_name_chars()
     if end > 0 and text[end - 1] not in GIVEN_STOP and "\u4e00" <= text[end - 1] <= "\u9fff":
         best: tuple[int, int] | None = None
         for length in (1, 2, 3, 4):
@@ -104,9 +108,14 @@ def _backward(text: str, end: int) -> tuple[int, int] | None:
             if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
                 break
             s = _surname_at(text, start)
-            given = length - s
-            if s and (given in (1, 2) or (given == 0 and text.startswith(HONORIFICS, end))):
-                if all(text[k] not in GIVEN_STOP for k in range(start + s, end)):
+            n_given = length - s
+            if s and (n_given in (1, 2) or (n_given == 0 and text.startswith(HONORIFICS, end))):
+                body = text[start:end]
+                if (
+                    all(text[k] in given and text[k] not in GIVEN_STOP for k in range(start + s, end))
+                    and not any(word in body for word in ENDERS)
+                    and (_left_open(text, start) or text[start - 1] in GIVEN_STOP)
+                ):
                     best = (start, end)
         return best
     return None
