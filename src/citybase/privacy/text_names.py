@@ -25,11 +25,11 @@ from citybase.privacy.dictionaries import given_name_chars, surnames, text_conte
 from citybase.privacy.text_numbers import Hit
 
 #: Never in a given name: particles, pronouns, verbs of speech, punctuation-like characters.
-GIVEN_STOP = frozenset("的了在是把被从给这那不也都就还而但说称要请我你他她它们住对及或与到向于曾")
+GIVEN_STOP = frozenset("的了在是把被从给这那不也都就还而但说称要请我你他她它们住对及或与到向曾")
 #: A character after the first given character that usually begins the next word.
 FOLLOWERS = frozenset(
     "已在说来反投举电手家住等和与及的是于将被要想称表先女同老师称今昨前后因对把从向给找"
-    "也都就还又才再曾刚一打拨致回接联报摄讲时"
+    "也都就还又才再曾一打拨致回接联报摄讲时多"
 )
 #: Surnames that, right after a cue, are nearly always a function word (和, 向, 同…).
 WEAK_SURNAMES = frozenset("和与同向从能于及将把被对给让")
@@ -43,11 +43,15 @@ HONORIFICS = ("先生", "女士", "同志", "老师", "师傅", "阿姨", "大�
 _CJK = "\u4e00-\u9fff"
 _CALLBACK = "回电|回复|回个电话|联系|致电|接听|来电|尽快|及时|速|务必|本人"
 _PHONE = r"(?:(?:\+86|0086)[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|0\d{2,3}-?\d{7,8}(?!\d)"
+#: Cues before a name that are also ordinary verbs (请联系相关部门): the name must end at
+#: punctuation, a digit or an honorific.
+OPEN_CUES = ("请联系", "联系", "找", "转告", "通知", "交给", "告诉")
+_SURNAME_CUES = ("免贵姓", "本人姓", "我姓", "他姓", "她姓", "姓")
 _BOUNDARY = " \t,，。：:；;、（()）【】[]\"“”'‘’/|\x00"
 
 
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _patterns() -> tuple[re.Pattern[str], ...]:
     ctx = text_context()
     before = "|".join(map(re.escape, ctx["before"]))
     after = "|".join(map(re.escape, ctx["after"]))
@@ -56,6 +60,10 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
         re.compile(rf"(?:{after})"),
         re.compile(rf"请([{_CJK}]{{1,3}}?)(?:先生|女士)?(?:{_CALLBACK})"),
         re.compile(rf"([{_CJK}]{{2,4}})[ :：,，]?(?:{_PHONE})|(?:{_PHONE})[ （(]?([{_CJK}]{{2,4}})"),
+        re.compile(
+            rf"(?:{'|'.join(OPEN_CUES)})(?!方式|方法|电话|号码|人|我|你|他|她)[:： ]?(?=([{_CJK}]{{1,4}}))"
+        ),
+        re.compile(rf"(?:{'|'.join(_SURNAME_CUES)})(?=([{_CJK}]{{1,2}}))"),
     )
 
 
@@ -114,7 +122,7 @@ def _backward(text: str, end: int) -> tuple[int, int] | None:
                 if (
                     all(text[k] in given and text[k] not in GIVEN_STOP for k in range(start + s, end))
                     and not any(word in body for word in ENDERS)
-                    and (_left_open(text, start) or text[start - 1] in GIVEN_STOP)
+                    and (_left_open(text, start) or text[start - 1] in GIVEN_STOP or n_given == 0)
                 ):
                     best = (start, end)
         return best
@@ -132,8 +140,16 @@ def _right_open(text: str, end: int) -> bool:
 
 def name_hits(joined: str) -> list[Hit]:
     """Every person-name candidate in ``joined`` (texts joined with NUL)."""
-    before, after, callback, phone = _patterns()
+    before, after, callback, phone, open_cue, surname_cue = _patterns()
     out: list[Hit] = []
+    for m in open_cue.finditer(joined):
+        found = _forward(joined, m.start(1), m.end(1))
+        if found and (_right_open(joined, found[1]) or joined.startswith(HONORIFICS, found[1])):
+            out.append(Hit(*found, "PERSON_NAME", 0.7, "name after a verb of contact"))
+    for m in surname_cue.finditer(joined):
+        s = _surname_at(joined, m.start(1))
+        if s and _right_open(joined, m.start(1) + s):
+            out.append(Hit(m.start(1), m.start(1) + s, "PERSON_NAME", 0.7, "surname after 姓"))
     for m in before.finditer(joined):
         found = _forward(joined, m.start(1), m.end(1))
         if found:

@@ -174,7 +174,7 @@ def _phone(start: int, end: int, raw: str, out: list[Hit]) -> None:
     if plan is not None:
         out.append(Hit(start, end, plan, 0.9, "phone context, on the numbering plan"))
     elif 7 <= len(digits) <= 13:
-        kind: PiiType = "CN_MOBILE" if len(digits) == 11 and digits[0] == "1" else "CN_LANDLINE"
+        kind: PiiType = "CN_MOBILE" if digits[0] == "1" and 10 <= len(digits) <= 12 else "CN_LANDLINE"
         out.append(Hit(start, end, kind, 0.6, "phone context, off the numbering plan"))
 
 
