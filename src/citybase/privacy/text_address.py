@@ -29,7 +29,7 @@ from citybase.privacy.dictionaries import divisions
 from citybase.privacy.text_numbers import Hit
 
 #: Never inside an address: pronouns, particles, verbs of complaint, spatial words.
-_NOT_IN = "的了在是住我你他她它们这那不也都就还而但说称要请把被给对反映投诉举报电话手机联系有没因"
+_NOT_IN = "的了在是住我你他她它们这那不也就还而但说称要请把被给对反映投诉举报电话手机联系有没因"
 _PLACE = "[\u4e00-\u9fff]"
 _NUM = "[0-9０-９一二三四五六七八九十百零〇两]"
 _SUFFIX = (
@@ -69,7 +69,9 @@ def _short_names() -> frozenset[str]:
 
 @cache
 def _suffix_ends() -> frozenset[str]:
-    return frozenset(name[-1] for name in divisions().names)
+    """Last characters of the division suffixes (区, 市, 道…) that end known names."""
+    ends = {s[-1] for s in _SUFFIX.split("|")}
+    return frozenset(c for c in ends if any(n.endswith(c) for n in divisions().names))
 
 
 def _known_start(text: str, end: int) -> int:

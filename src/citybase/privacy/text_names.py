@@ -29,7 +29,7 @@ GIVEN_STOP = frozenset("的了在是把被从给这那不也都就还而但说�
 #: A character after the first given character that usually begins the next word.
 FOLLOWERS = frozenset(
     "已在说来反投举电手家住等和与及的是于将被要想称表先女同老师称今昨前后因对把从向给找"
-    "也都就还又才再曾一打拨致回接联报摄讲时多"
+    "也都就还又才再曾一打拨致回接联报摄讲时多答"
 )
 #: Surnames that, right after a cue, are nearly always a function word (和, 向, 同…).
 WEAK_SURNAMES = frozenset("和与同向从能于及将把被对给让")
@@ -59,11 +59,12 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         re.compile(rf"(?:{before})[:： ]{{0,2}}(?:是|为|叫)?(?=([{_CJK}]{{1,4}}))"),
         re.compile(rf"(?:{after})"),
         re.compile(rf"请([{_CJK}]{{1,3}}?)(?:先生|女士)?(?:{_CALLBACK})"),
-        re.compile(rf"([{_CJK}]{{2,4}})[ :：,，]?(?:{_PHONE})|(?:{_PHONE})[ （(]?([{_CJK}]{{2,4}})"),
+        re.compile(rf"(?:{_PHONE})"),
         re.compile(
             rf"(?:{'|'.join(OPEN_CUES)})(?!方式|方法|电话|号码|人|我|你|他|她)[:： ]?(?=([{_CJK}]{{1,4}}))"
         ),
         re.compile(rf"(?:{'|'.join(_SURNAME_CUES)})(?=([{_CJK}]{{1,2}}))"),
+        re.compile(r"[：:]"),
     )
 
 
@@ -74,13 +75,18 @@ def _surname_at(text: str, i: int) -> int:
     return 1 if text[i : i + 1] in names.single else 0
 
 
-def _given(text: str, at: int, limit: int) -> int:
-    """How many given-name characters follow ``at`` (0, 1 or 2), stopping at ``limit``."""
+def _given(text: str, at: int, limit: int, *, strong: bool = False) -> int:
+    """How many given-name characters follow ``at`` (0, 1 or 2), stopping at ``limit``.
+
+    The second must be a known given-name character (``data/given_name_chars.txt``); so
+    must the first unless ``strong`` (right after a cue word that names a person)."""
     n = 0
     given = given_name_chars()
     while n < 2 and at + n < limit:
         char = text[at + n]
-        if char not in given or char in GIVEN_STOP:
+        if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
+            break
+        if char not in given and (n == 1 or not strong):
             break
         if text.startswith(ENDERS, at + n):
             break
@@ -90,12 +96,14 @@ def _given(text: str, at: int, limit: int) -> int:
     return n
 
 
-def _forward(text: str, start: int, limit: int) -> tuple[int, int] | None:
+def _forward(
+    text: str, start: int, limit: int, *, strong: bool = False
+) -> tuple[int, int] | None:
     """A name starting at ``start``: surname + given characters, or surname + honorific."""
     s = _surname_at(text, start)
     if s == 0 or (s == 1 and text[start] in WEAK_SURNAMES):
         return None
-    g = _given(text, start + s, limit)
+    g = _given(text, start + s, limit, strong=strong)
     if g:
         return start, start + s + g
     if text.startswith(HONORIFICS, start + s):
@@ -140,7 +148,7 @@ def _right_open(text: str, end: int) -> bool:
 
 def name_hits(joined: str) -> list[Hit]:
     """Every person-name candidate in ``joined`` (texts joined with NUL)."""
-    before, after, callback, phone, open_cue, surname_cue = _patterns()
+    before, after, callback, phone, open_cue, surname_cue, label = _patterns()
     out: list[Hit] = []
     for m in open_cue.finditer(joined):
         found = _forward(joined, m.start(1), m.end(1))
@@ -151,9 +159,13 @@ def name_hits(joined: str) -> list[Hit]:
         if s and _right_open(joined, m.start(1) + s):
             out.append(Hit(m.start(1), m.start(1) + s, "PERSON_NAME", 0.7, "surname after 姓"))
     for m in before.finditer(joined):
-        found = _forward(joined, m.start(1), m.end(1))
+        found = _forward(joined, m.start(1), m.end(1), strong=True)
         if found:
             out.append(Hit(*found, "PERSON_NAME", 0.8, "name cue before it"))
+    for m in label.finditer(joined):
+        found = _token_before(joined, m.start())
+        if found:
+            out.append(Hit(*found, "PERSON_NAME", 0.7, "name-shaped label before a colon"))
     for m in after.finditer(joined):
         found = _backward(joined, m.start())
         if found:
@@ -163,19 +175,26 @@ def name_hits(joined: str) -> list[Hit]:
         if found and found[1] == m.end(1):
             out.append(Hit(*found, "PERSON_NAME", 0.75, "请 … 回电"))
     for m in phone.finditer(joined):
-        group = 1 if m.group(1) else 2
-        token_start, token_end = m.span(group)
-        if group == 1:  # the name ends right before the phone: try its last 2-4 characters
-            for length in (2, 3, 4):
-                start = token_end - length
-                if start < token_start:
-                    break
-                found = _forward(joined, start, token_end)
-                if found and found[1] == token_end and _left_open(joined, start):
-                    out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
-                    break
-        else:
-            found = _forward(joined, token_start, token_end)
-            if found and _right_open(joined, found[1]):
-                out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
+        end = m.start()
+        while end > 0 and joined[end - 1] in " :：,，":
+            end -= 1
+        found = _token_before(joined, end) if end > m.start() - 2 else None
+        if found:
+            out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
+        start = m.end() + (m.end() < len(joined) and joined[m.end()] in " （(")
+        found = _forward(joined, start, min(start + 4, len(joined)))
+        if found and _right_open(joined, found[1]):
+            out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
     return out
+
+
+def _token_before(text: str, end: int) -> tuple[int, int] | None:
+    """A name of 2-4 characters ending at ``end`` and set off on its left."""
+    for length in (2, 3, 4):
+        start = end - length
+        if start < 0:
+            break
+        found = _forward(text, start, end)
+        if found and found[1] == end and _left_open(text, start):
+            return found
+    return None

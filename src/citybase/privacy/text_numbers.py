@@ -210,6 +210,9 @@ def _id_hit(start: int, end: int, raw: str, value: str, out: list[Hit], *, conte
     if parts.area in ("province", "prefecture"):
         reason = f"check character and birth date valid, {parts.area}-level area code"
         out.append(Hit(start, end, "CN_ID_CARD", 0.9, reason))
+    elif parts.area == "none" and value[:2] in _provinces():
+        reason = "check character and birth date valid, area code not in the current table"
+        out.append(Hit(start, end, "CN_ID_CARD", 0.85, reason))
     elif context and parts.area == "county" and raw != value:
         out.append(Hit(start, end, "CN_ID_CARD", 0.95, "ID context, separators inside"))
 
