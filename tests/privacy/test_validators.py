@@ -71,7 +71,11 @@ def test_mobiles_off_the_plan(second: int, rest: int) -> None:
 
 
 @settings(max_examples=200)
-@given(st.sampled_from(["010", "021", "025", "0755", "0571"]), st.integers(2, 9), st.integers(0, 10**6 - 1))
+@given(
+    st.sampled_from(["010", "021", "025", "0755", "0571"]),
+    st.integers(2, 9),
+    st.integers(0, 10**6 - 1),
+)
 def test_landlines_need_a_real_area_code(area: str, first: int, rest: int) -> None:
     local = f"{first}{rest:06d}" + ("0" if len(area) == 3 else "")
     assert phone_plan(area + local) == "CN_LANDLINE"

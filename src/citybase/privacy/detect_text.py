@@ -222,7 +222,9 @@ def _recall(batch: ts.Batch, collected: _Collected, strict_addresses: list[int])
     info: _Info = {}
     for pii_type in {h.type for h in hits}:
         chosen = [h for h in hits if h.type == pii_type]
-        collected.add(pii_type, np.array([h.start for h in chosen]), np.array([h.end for h in chosen]))
+        collected.add(
+            pii_type, np.array([h.start for h in chosen]), np.array([h.end for h in chosen])
+        )
     for h in hits:
         key = (h.start, h.end, _PRIORITY[h.type])
         if key not in info or info[key][0] < h.confidence:

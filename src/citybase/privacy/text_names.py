@@ -61,7 +61,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         re.compile(rf"请([{_CJK}]{{1,3}}?)(?:先生|女士)?(?:{_CALLBACK})"),
         re.compile(rf"(?:{_PHONE})"),
         re.compile(
-            rf"(?:{'|'.join(OPEN_CUES)})(?!方式|方法|电话|号码|人|我|你|他|她)[:： ]?(?=([{_CJK}]{{1,4}}))"
+            rf"(?:{'|'.join(OPEN_CUES)})(?!方式|方法|电话|号码|人|我|你|他|她)"
+            rf"[:： ]?(?=([{_CJK}]{{1,4}}))"
         ),
         re.compile(rf"(?:{'|'.join(_SURNAME_CUES)})(?=([{_CJK}]{{1,2}}))"),
         re.compile(r"[：:]"),
@@ -96,9 +97,7 @@ def _given(text: str, at: int, limit: int, *, strong: bool = False) -> int:
     return n
 
 
-def _forward(
-    text: str, start: int, limit: int, *, strong: bool = False
-) -> tuple[int, int] | None:
+def _forward(text: str, start: int, limit: int, *, strong: bool = False) -> tuple[int, int] | None:
     """A name starting at ``start``: surname + given characters, or surname + honorific."""
     s = _surname_at(text, start)
     if s == 0 or (s == 1 and text[start] in WEAK_SURNAMES):
@@ -128,7 +127,10 @@ def _backward(text: str, end: int) -> tuple[int, int] | None:
             if s and (n_given in (1, 2) or (n_given == 0 and text.startswith(HONORIFICS, end))):
                 body = text[start:end]
                 if (
-                    all(text[k] in given and text[k] not in GIVEN_STOP for k in range(start + s, end))
+                    all(
+                        text[k] in given and text[k] not in GIVEN_STOP
+                        for k in range(start + s, end)
+                    )
                     and not any(word in body for word in ENDERS)
                     and (_left_open(text, start) or text[start - 1] in GIVEN_STOP or n_given == 0)
                 ):

@@ -92,7 +92,10 @@ def id_parts(value: str, *, today: date | None = None) -> IdParts | None:
     last = value[17].upper()
     if last not in "0123456789X":
         return None
-    checksum = _CHECK[sum((ord(c) - 48) * w for c, w in zip(value, _WEIGHTS)) % 11] == last
+    checksum = (
+        _CHECK[sum((ord(c) - 48) * w for c, w in zip(value[:17], _WEIGHTS, strict=True)) % 11]
+        == last
+    )
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
         birth = _EARLIEST <= born <= (today or date.today())
@@ -174,7 +177,9 @@ def _phone(start: int, end: int, raw: str, out: list[Hit]) -> None:
     if plan is not None:
         out.append(Hit(start, end, plan, 0.9, "phone context, on the numbering plan"))
     elif 7 <= len(digits) <= 13:
-        kind: PiiType = "CN_MOBILE" if digits[0] == "1" and 10 <= len(digits) <= 12 else "CN_LANDLINE"
+        kind: PiiType = (
+            "CN_MOBILE" if digits[0] == "1" and 10 <= len(digits) <= 12 else "CN_LANDLINE"
+        )
         out.append(Hit(start, end, kind, 0.6, "phone context, off the numbering plan"))
 
 
