@@ -30,10 +30,8 @@ from itertools import pairwise
 import numpy as np
 
 from citybase.identifiers import is_valid_id_number_array, is_valid_uscc_array
-from citybase.privacy import text_address as ta
-from citybase.privacy import text_names as tn
-from citybase.privacy import text_numbers as tnum
 from citybase.privacy import text_patterns as tp
+from citybase.privacy import text_recall as tr
 from citybase.privacy import text_scan as ts
 from citybase.privacy import text_words as tw
 from citybase.privacy.policy import GradingPolicy, PiiType, load_policy
@@ -213,12 +211,12 @@ _Info = dict[tuple[int, int, int], tuple[float, str]]
 
 
 def _recall(batch: ts.Batch, collected: _Collected, strict_addresses: list[int]) -> _Info:
-    """Add the context-led candidates (``text_numbers``, ``text_names``, ``text_address``);
-    return their confidence and reason by (start, end, priority) in ``joined``."""
-    joined = batch.joined
-    ends = np.flatnonzero(np.isin(batch.codes, ta.suffix_end_codes())).tolist()
-    hits = tnum.number_hits(joined) + tn.name_hits(joined)
-    hits += ta.address_hits(joined, ends, strict_addresses)
+    """Add the recall pass's candidates (``text_recall``); return their confidence and
+    reason by (start, end, priority) in ``joined``."""
+    starts, ends, kinds = collected.arrays()
+    phone = (kinds == _PRIORITY["CN_MOBILE"]) | (kinds == _PRIORITY["CN_LANDLINE"])
+    phones = list(zip(starts[phone].tolist(), ends[phone].tolist(), strict=True))
+    hits = tr.recall_hits(batch, starts, ends, phones, strict_addresses)
     info: _Info = {}
     for pii_type in {h.type for h in hits}:
         chosen = [h for h in hits if h.type == pii_type]

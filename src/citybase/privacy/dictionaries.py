@@ -64,6 +64,32 @@ def given_name_chars() -> frozenset[str]:
     return chars
 
 
+def trie_pattern(words: tuple[str, ...] | list[str]) -> str:
+    """One regular expression matching any of ``words``, longest first, factored as a trie.
+
+    ``re`` tries the branches of a flat alternation one by one at every position; with
+    shared prefixes factored out (市(?:民|长)…) it decides on one character at a time.
+    """
+    trie: dict[str, dict[str, object]] = {}
+    for word in words:
+        node: dict[str, object] = trie
+        for char in word:
+            node = node.setdefault(char, {})  # type: ignore[assignment]
+        node[""] = {}
+
+    def build(node: dict[str, object]) -> str:
+        ends = "" in node
+        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]  # type: ignore[arg-type]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return f"(?:{body})?"
+        return body
+
+    return "(?:" + build(trie) + ")"
+
+
 #: Suffixes of division names, longest first, so 自治州 wins over 州.
 DIVISION_SUFFIXES = (
     "特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "新区",

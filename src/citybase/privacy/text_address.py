@@ -27,10 +27,11 @@ from functools import cache
 
 from citybase.privacy.dictionaries import divisions
 from citybase.privacy.text_numbers import Hit
+from citybase.privacy.text_patterns import cjk_class
 
 #: Never inside an address: pronouns, particles, verbs of complaint, spatial words.
 _NOT_IN = "的了在是住我你他她它们这那不也就还而但说称要请把被给对反映投诉举报电话手机联系有没因"
-_PLACE = "[\u4e00-\u9fff]"
+_PLACE = cjk_class(_NOT_IN)
 _NUM = "[0-9０-９一二三四五六七八九十百零〇两]"
 _SUFFIX = (
     "特别行政区|自治区|自治州|自治县|自治旗|经济技术开发区|经济开发区|高新技术产业开发区|"
@@ -46,11 +47,20 @@ _BUILDINGS = (
     "小区|花园|家园|公寓|大厦|广场|中心|大楼|写字楼|商厦|新村|宿舍|公馆|大院|苑|名苑|"
     "华庭|雅居|国际|城|园区|园|楼"
 )
-BUILDING = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{1,10}}?(?:{_BUILDINGS})")
+BUILDING = re.compile(rf"(?:{_PLACE}|[A-Za-z0-9]){{1,10}}?(?:{_BUILDINGS})")
 UNIT = re.compile(
     rf"(?:{_NUM}{{1,5}}(?:[-－]{_NUM}{{1,5}}){{1,2}}(?:室|号)?|"
     rf"(?:{_NUM}{{1,5}}|[A-Za-z]{{1,2}}\d{{0,2}})(?:号楼|号院|号|栋|幢|座|楼|层|单元|室|户|期|区|排|组|门))"
 )
+#: One token of each kind, tried in this order: numbered part, road, village, division,
+#: building. After a numbered part only numbered parts follow (and a building after a
+#: door number, 18号腾讯大厦).
+HEAD = re.compile(
+    f"(?P<unit>{UNIT.pattern})|(?P<road>{ROAD.pattern})|(?P<village>{VILLAGE.pattern})"
+    f"|(?P<division>{DIVISION.pattern})|(?P<building>{BUILDING.pattern})"
+)
+AFTER_DOOR = re.compile(f"(?P<unit>{UNIT.pattern})|(?P<building>{BUILDING.pattern})")
+TAIL = re.compile(f"(?P<unit>{UNIT.pattern})")
 POSTCODE = re.compile(
     r"[ ]?(?:[（(](?:邮编|邮政编码)[:：]?\d{6}[）)]|(?:邮编|邮政编码)?[:：]?\d{6})(?![0-9])"
 )
@@ -76,19 +86,41 @@ def _suffix_ends() -> frozenset[str]:
     return frozenset(c for c in ends if any(n.endswith(c) for n in divisions().names))
 
 
+@cache
+def _lengths_by_ending() -> dict[str, tuple[int, ...]]:
+    """For the last two characters of known names, the lengths of those names, longest first."""
+    out: dict[str, set[int]] = {}
+    for name in divisions().names:
+        out.setdefault(name[-2:], set()).add(len(name))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+
+@cache
+def _lengths_by_opening() -> dict[str, tuple[int, ...]]:
+    """For the first two characters of known names, their lengths, longest first."""
+    out: dict[str, set[int]] = {}
+    for name in divisions().names:
+        out.setdefault(name[:2], set()).add(len(name))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+
 def _known_start(text: str, end: int) -> int:
     """Start of the longest known division name ending at ``end``, or -1."""
     names = divisions().names
-    best = -1
-    for length in range(2, 11):
+    for length in _lengths_by_ending().get(text[end - 2 : end], ()):
         start = end - length
-        if start < 0:
-            break
-        if text[start] in _NOT_IN or text[start] == "\x00":
-            break
-        if text[start:end] in names:
-            best = start
-    return best
+        if start >= 0 and text[start:end] in names:
+            return start
+    return -1
+
+
+def _known_at(text: str, pos: int) -> int:
+    """Length of the longest known division name starting at ``pos``, or 0."""
+    names = divisions().names
+    for length in _lengths_by_opening().get(text[pos : pos + 2], ()):
+        if text[pos : pos + length] in names:
+            return length
+    return 0
 
 
 def _extend_left(text: str, start: int) -> int:
@@ -105,46 +137,29 @@ def _extend_left(text: str, start: int) -> int:
     return start
 
 
-def _clean(token: str) -> bool:
-    return not any(char in _NOT_IN for char in token)
-
-
 def read_address(text: str, start: int, *, stop: int) -> tuple[int, bool]:
     """Where an address starting at ``start`` ends, and whether it says more than divisions."""
-    pos, fine, tail, door = start, False, False, False
-    names = divisions().names
+    pos, fine, pattern = start, False, HEAD
     while pos < stop:
-        if not tail:
-            known = 0
-            for length in range(10, 1, -1):
-                if text[pos : pos + length] in names:
-                    known = length
-                    break
-            if known:
+        if pattern is HEAD:
+            known = _known_at(text, pos)
+            if known and pos + known <= stop:
                 pos += known
                 continue
-        m = UNIT.match(text, pos, stop)
-        if m is not None:
-            pos, fine, tail = m.end(), True, True
-            door = m.group()[-1] == "号"
-            continue
-        if not tail:
-            matched = False
-            for pattern, makes_fine in ((ROAD, False), (VILLAGE, True), (DIVISION, False)):
-                m = pattern.match(text, pos, stop)
-                if m is not None and _clean(m.group()):
-                    numbered = pattern is ROAD and m.group()[-1] in "号弄巷"
-                    pos, fine = m.end(), fine or makes_fine or numbered
-                    tail = door = numbered
-                    matched = True
-                    break
-            if matched:
-                continue
-        m = BUILDING.match(text, pos, stop) if door or not tail else None
-        if m is not None and _clean(m.group()) and not m.group().isascii():
-            pos, fine, tail, door = m.end(), True, True, False
-            continue
-        break
+        m = pattern.match(text, pos, stop)
+        if m is None:
+            break
+        kind, token = m.lastgroup, m.group()
+        pos = m.end()
+        if kind == "unit":
+            fine, pattern = True, AFTER_DOOR if token[-1] == "号" else TAIL
+        elif kind == "road":
+            if token[-1] in "号弄巷":
+                fine, pattern = True, AFTER_DOOR
+        elif kind in ("village", "building"):
+            fine = True
+            if kind == "building":
+                pattern = TAIL
     m = POSTCODE.match(text, pos, stop)
     if m is not None and pos > start:
         return m.end(), True

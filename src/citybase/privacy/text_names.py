@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from citybase.privacy.dictionaries import given_name_chars, surnames, text_context
+from citybase.privacy.dictionaries import given_name_chars, surnames, text_context, trie_pattern
 from citybase.privacy.text_numbers import Hit
 
 #: Never in a given name: particles, pronouns, verbs of speech, punctuation-like characters.
@@ -42,7 +42,6 @@ ENDERS = (
 HONORIFICS = ("先生", "女士", "同志", "老师", "师傅", "阿姨", "大爷", "大妈", "小姐", "老板")
 _CJK = "\u4e00-\u9fff"
 _CALLBACK = "回电|回复|回个电话|联系|致电|接听|来电|尽快|及时|速|务必|本人"
-_PHONE = r"(?:(?:\+86|0086)[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|0\d{2,3}-?\d{7,8}(?!\d)"
 #: Cues before a name that are also ordinary verbs (请联系相关部门): the name must end at
 #: punctuation, a digit or an honorific.
 OPEN_CUES = ("请联系", "联系", "找", "转告", "通知", "交给", "告诉")
@@ -53,13 +52,12 @@ _BOUNDARY = " \t,，。：:；;、（()）【】[]\"“”'‘’/|\x00"
 @cache
 def _patterns() -> tuple[re.Pattern[str], ...]:
     ctx = text_context()
-    before = "|".join(map(re.escape, ctx["before"]))
-    after = "|".join(map(re.escape, ctx["after"]))
+    before = trie_pattern(ctx["before"])
+    after = trie_pattern(ctx["after"])
     return (
         re.compile(rf"(?:{before})[:： ]{{0,2}}(?:是|为|叫)?(?=([{_CJK}]{{1,4}}))"),
         re.compile(rf"(?:{after})"),
         re.compile(rf"请([{_CJK}]{{1,3}}?)(?:先生|女士)?(?:{_CALLBACK})"),
-        re.compile(rf"(?:{_PHONE})"),
         re.compile(
             rf"(?:{'|'.join(OPEN_CUES)})(?!方式|方法|电话|号码|人|我|你|他|她)"
             rf"[:： ]?(?=([{_CJK}]{{1,4}}))"
@@ -148,11 +146,30 @@ def _right_open(text: str, end: int) -> bool:
     return end >= len(text) or text[end] in _BOUNDARY or text[end].isdigit()
 
 
-def name_hits(joined: str) -> list[Hit]:
-    """Every person-name candidate in ``joined`` (texts joined with NUL)."""
-    before, after, callback, phone, open_cue, surname_cue, label = _patterns()
+@cache
+def _first_chars() -> frozenset[str]:
+    """Characters a name can start with (single surnames, first of compound ones)."""
+    names = surnames()
+    return names.single | frozenset(w[0] for w in names.compound)
+
+
+@cache
+def _last_chars() -> frozenset[str]:
+    """Characters a name can end with (a given-name character or a surname)."""
+    names = surnames()
+    chars = given_name_chars() | names.single | frozenset(w[1] for w in names.compound)
+    return frozenset(chars - GIVEN_STOP)
+
+
+def name_hits(joined: str, phones: list[tuple[int, int]]) -> list[Hit]:
+    """Every person-name candidate in ``joined`` (texts joined with NUL); ``phones`` are the
+    phone numbers found in it, whose neighbours may be names."""
+    before, after, callback, open_cue, surname_cue, label = _patterns()
+    first, last = _first_chars(), _last_chars()
     out: list[Hit] = []
     for m in open_cue.finditer(joined):
+        if joined[m.start(1)] not in first:
+            continue
         found = _forward(joined, m.start(1), m.end(1))
         if found and (_right_open(joined, found[1]) or joined.startswith(HONORIFICS, found[1])):
             out.append(Hit(*found, "PERSON_NAME", 0.7, "name after a verb of contact"))
@@ -161,14 +178,20 @@ def name_hits(joined: str) -> list[Hit]:
         if s and _right_open(joined, m.start(1) + s):
             out.append(Hit(m.start(1), m.start(1) + s, "PERSON_NAME", 0.7, "surname after 姓"))
     for m in before.finditer(joined):
+        if joined[m.start(1)] not in first:
+            continue
         found = _forward(joined, m.start(1), m.end(1), strong=True)
         if found:
             out.append(Hit(*found, "PERSON_NAME", 0.8, "name cue before it"))
     for m in label.finditer(joined):
+        if m.start() == 0 or joined[m.start() - 1] not in last:
+            continue
         found = _token_before(joined, m.start())
         if found:
             out.append(Hit(*found, "PERSON_NAME", 0.7, "name-shaped label before a colon"))
     for m in after.finditer(joined):
+        if m.start() == 0 or joined[m.start() - 1] not in last:
+            continue
         found = _backward(joined, m.start())
         if found:
             out.append(Hit(*found, "PERSON_NAME", 0.75, "name cue after it"))
@@ -176,14 +199,14 @@ def name_hits(joined: str) -> list[Hit]:
         found = _forward(joined, m.start(1), m.end(1))
         if found and found[1] == m.end(1):
             out.append(Hit(*found, "PERSON_NAME", 0.75, "请 … 回电"))
-    for m in phone.finditer(joined):
-        end = m.start()
+    for phone_start, phone_end in phones:
+        end = phone_start
         while end > 0 and joined[end - 1] in " :：,，":
             end -= 1
-        found = _token_before(joined, end) if end > m.start() - 2 else None
+        found = _token_before(joined, end) if end > phone_start - 2 else None
         if found:
             out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
-        start = m.end() + (m.end() < len(joined) and joined[m.end()] in " （(")
+        start = phone_end + (phone_end < len(joined) and joined[phone_end] in " （(")
         found = _forward(joined, start, min(start + 4, len(joined)))
         if found and _right_open(joined, found[1]):
             out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))

@@ -40,6 +40,7 @@ def _cjk_class(excluding: str) -> str:
     return "[" + "".join(parts) + "]"
 
 
+cjk_class = _cjk_class
 PLACE_CHAR = _cjk_class(STOP_CHARS)
 NOT_IN_NAMES = (
     STOP_CHARS
