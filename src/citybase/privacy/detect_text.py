@@ -216,8 +216,13 @@ def _recall(batch: ts.Batch, collected: _Collected, strict_addresses: list[int])
     starts, ends, kinds = collected.arrays()
     phone = (kinds == _PRIORITY["CN_MOBILE"]) | (kinds == _PRIORITY["CN_LANDLINE"])
     phones = list(zip(starts[phone].tolist(), ends[phone].tolist(), strict=True))
-    hits = tr.recall_hits(batch, starts, ends, phones, strict_addresses)
+    hits, arrays = tr.recall_hits(batch, starts, ends, phones, strict_addresses)
     info: _Info = {}
+    name = _PRIORITY["PERSON_NAME"]
+    for found_starts, found_ends, confidence, reason in arrays:
+        collected.add("PERSON_NAME", found_starts, found_ends)
+        for key in zip(found_starts.tolist(), found_ends.tolist(), strict=True):
+            info.setdefault((key[0], key[1], name), (confidence, reason))
     for pii_type in {h.type for h in hits}:
         chosen = [h for h in hits if h.type == pii_type]
         collected.add(

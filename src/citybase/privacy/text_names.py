@@ -21,7 +21,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import numpy as np
+import numpy.typing as npt
+
 from citybase.privacy.dictionaries import given_name_chars, surnames, text_context, trie_pattern
+from citybase.privacy import text_words as tw
 from citybase.privacy.text_numbers import Hit
 
 #: Never in a given name: particles, pronouns, verbs of speech, punctuation-like characters.
@@ -108,32 +112,29 @@ def _forward(text: str, start: int, limit: int, *, strong: bool = False) -> tupl
     return None
 
 
+@cache
+def _enders() -> re.Pattern[str]:
+    return re.compile("|".join(ENDERS))
+
+
 def _backward(text: str, end: int) -> tuple[int, int] | None:
     """A name ending at ``end`` (a cue word starts there): the longest that fits."""
-    given = given_name_chars()
-    if end > 0 and text[end - 1] not in GIVEN_STOP and "\u4e00" <= text[end - 1] <= "\u9fff":
-        best: tuple[int, int] | None = None
-        for length in (1, 2, 3, 4):
-            start = end - length
-            if start < 0:
-                break
-            char = text[start]
-            if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
-                break
-            s = _surname_at(text, start)
-            n_given = length - s
-            if s and (n_given in (1, 2) or (n_given == 0 and text.startswith(HONORIFICS, end))):
-                body = text[start:end]
-                if (
-                    all(
-                        text[k] in given and text[k] not in GIVEN_STOP
-                        for k in range(start + s, end)
-                    )
-                    and not any(word in body for word in ENDERS)
-                    and (_left_open(text, start) or text[start - 1] in GIVEN_STOP or n_given == 0)
-                ):
-                    best = (start, end)
-        return best
+    last, given = _last_chars(), given_name_chars()
+    run = 0
+    while run < 4 and end - run > 0 and text[end - run - 1] in last:
+        run += 1
+    honorific = text.startswith(HONORIFICS, end)
+    for length in range(run, 0, -1):
+        start = end - length
+        s = _surname_at(text, start)
+        if not s or not (length - s in (1, 2) or (length == s and honorific)):
+            continue
+        if any(text[k] not in given for k in range(start + s, end)):
+            continue
+        if length >= 2 and _enders().search(text, start, end) is not None:
+            continue
+        if length == s or _left_open(text, start) or text[start - 1] in GIVEN_STOP:
+            return start, end
     return None
 
 
@@ -161,11 +162,123 @@ def _last_chars() -> frozenset[str]:
     return frozenset(chars - GIVEN_STOP)
 
 
-def name_hits(joined: str, phones: list[tuple[int, int]]) -> list[Hit]:
+Positions = npt.NDArray[np.int64]
+_CJK_CODE, GIVEN, STOP, FOLLOW, WEAK, LAST, BOUND = 1, 2, 4, 8, 16, 32, 64
+
+
+@cache
+def _table() -> npt.NDArray[np.uint8]:
+    """One bit per character class, for the array versions of ``_forward``/``_backward``."""
+    table = np.zeros(0x10001, dtype=np.uint8)  # the last slot stands for "past the end"
+    table[0x4E00:0xA000] |= _CJK_CODE
+
+    def mark(bit: int, chars: frozenset[str] | str) -> None:
+        table[[ord(c) for c in chars if ord(c) < 0x10000]] |= bit
+
+    mark(GIVEN, given_name_chars())
+    mark(STOP, GIVEN_STOP)
+    mark(FOLLOW, FOLLOWERS)
+    mark(WEAK, WEAK_SURNAMES)
+    mark(LAST, _last_chars())
+    mark(BOUND, _BOUNDARY)
+    return table
+
+
+class _Codes:
+    """Code points of ``joined`` padded at both ends, with their class bits."""
+
+    def __init__(self, codes: npt.NDArray[np.uint32]) -> None:
+        self.codes = codes
+        self.n = len(codes)
+        self.bits = _table()[np.minimum(codes, 0xFFFF)]
+
+    def has(self, at: Positions, bit: int) -> npt.NDArray[np.bool_]:
+        inside = (at >= 0) & (at < self.n)
+        return np.asarray(inside & ((self.bits[np.clip(at, 0, self.n - 1)] & bit) != 0))
+
+    def pair(self, at: Positions, words: frozenset[str]) -> npt.NDArray[np.bool_]:
+        ok = (at >= 0) & (at + 1 < self.n)
+        return np.asarray(ok & tw._is_pair(self.codes, np.clip(at, 0, max(self.n - 2, 0)), words))
+
+    def surname(self, at: Positions, room: Positions) -> Positions:
+        if self.n == 0:
+            return np.zeros(len(at), dtype=np.int64)
+        s = tw._surname_length(self.codes, np.clip(at, 0, self.n - 1), room)
+        return np.asarray(np.where((at >= 0) & (at < self.n), s, 0))
+
+
+def forward_array(c: _Codes, p: Positions, *, strong: bool) -> tuple[Positions, Positions]:
+    """``_forward`` at many starts at once (the same rules, on class bits)."""
+    enders, honorifics = frozenset(ENDERS), frozenset(HONORIFICS)
+    s = c.surname(p, np.full(len(p), 4, dtype=np.int64))
+    s = np.where((s == 1) & c.has(p, WEAK), 0, s)
+    a = p + s
+    ok1 = (s > 0) & c.has(a, _CJK_CODE) & ~c.has(a, STOP) & ~c.pair(a, enders)
+    if not strong:
+        ok1 &= c.has(a, GIVEN)
+    b = a + 1
+    ok2 = ok1 & c.has(b, _CJK_CODE) & c.has(b, GIVEN) & ~c.has(b, STOP | FOLLOW)
+    ok2 &= ~c.pair(b, enders)
+    n = ok1.astype(np.int64) + ok2
+    valid = (n > 0) | ((s > 0) & (n == 0) & c.pair(a, honorifics))
+    return p[valid], (a + n)[valid]
+
+
+def backward_array(c: _Codes, e: Positions) -> tuple[Positions, Positions]:
+    """``_backward`` at many ends at once: the longest name that fits before each cue."""
+    enders, honorifics = frozenset(ENDERS), frozenset(HONORIFICS)
+    honorific = c.pair(e, honorifics)
+    chosen = np.zeros(len(e), dtype=np.int64)
+    run = np.ones(len(e), dtype=np.bool_)
+    given_tail = np.ones(len(e), dtype=np.bool_)  # chars [start + 1, e) all given-name chars
+    ender_inside = np.zeros(len(e), dtype=np.bool_)
+    for length in (1, 2, 3, 4):
+        start = e - length
+        run &= c.has(start, LAST)
+        s = c.surname(start, np.full(len(e), length, dtype=np.int64))
+        fits = run & (s > 0)
+        n_given = length - s
+        fits &= ((n_given == 1) | (n_given == 2)) | ((n_given == 0) & honorific)
+        # given chars are [start + s, e): [start + 1, e) checked so far, plus start + 1 when
+        # a compound surname covers it (then it is not a given char)
+        given_ok = np.where(s == 2, given_tail_after(c, start + 2, e), given_tail)
+        fits &= given_ok
+        if length >= 2:
+            ender_inside |= c.pair(start, enders)
+            fits &= ~ender_inside
+        left = c.has(start - 1, BOUND | STOP) | (start == 0)
+        fits &= (n_given == 0) | left
+        chosen = np.where(fits, length, chosen)
+        given_tail = given_tail & c.has(start, GIVEN)
+    found = chosen > 0
+    return (e - chosen)[found], e[found]
+
+
+def given_tail_after(c: _Codes, start: Positions, end: Positions) -> npt.NDArray[np.bool_]:
+    """Whether every character in [start, end) is a given-name character (at most 2)."""
+    ok = np.ones(len(start), dtype=np.bool_)
+    for k in (0, 1):
+        at = start + k
+        ok &= (at >= end) | c.has(at, GIVEN)
+    return ok
+
+
+ArrayHits = list[tuple[Positions, Positions, float, str]]
+
+
+def name_hits(
+    joined: str, codes: npt.NDArray[np.uint32], phones: list[tuple[int, int]]
+) -> tuple[list[Hit], ArrayHits]:
     """Every person-name candidate in ``joined`` (texts joined with NUL); ``phones`` are the
-    phone numbers found in it, whose neighbours may be names."""
+    phone numbers found in it, whose neighbours may be names. The cue-led ones come as
+    arrays (start, end, confidence, reason), the rest as ``Hit``s."""
     before, after, callback, open_cue, surname_cue, label = _patterns()
     first, last = _first_chars(), _last_chars()
+    c = _Codes(codes)
+    at = np.array([m.start(1) for m in before.finditer(joined)], dtype=np.int64)
+    arrays: ArrayHits = [(*forward_array(c, at, strong=True), 0.8, "name cue before it")]
+    at = np.array([m.start() for m in after.finditer(joined)], dtype=np.int64)
+    arrays.append((*backward_array(c, at), 0.75, "name cue after it"))
     out: list[Hit] = []
     for m in open_cue.finditer(joined):
         if joined[m.start(1)] not in first:
@@ -177,24 +290,12 @@ def name_hits(joined: str, phones: list[tuple[int, int]]) -> list[Hit]:
         s = _surname_at(joined, m.start(1))
         if s and _right_open(joined, m.start(1) + s):
             out.append(Hit(m.start(1), m.start(1) + s, "PERSON_NAME", 0.7, "surname after 姓"))
-    for m in before.finditer(joined):
-        if joined[m.start(1)] not in first:
-            continue
-        found = _forward(joined, m.start(1), m.end(1), strong=True)
-        if found:
-            out.append(Hit(*found, "PERSON_NAME", 0.8, "name cue before it"))
     for m in label.finditer(joined):
         if m.start() == 0 or joined[m.start() - 1] not in last:
             continue
         found = _token_before(joined, m.start())
         if found:
             out.append(Hit(*found, "PERSON_NAME", 0.7, "name-shaped label before a colon"))
-    for m in after.finditer(joined):
-        if m.start() == 0 or joined[m.start() - 1] not in last:
-            continue
-        found = _backward(joined, m.start())
-        if found:
-            out.append(Hit(*found, "PERSON_NAME", 0.75, "name cue after it"))
     for m in callback.finditer(joined):
         found = _forward(joined, m.start(1), m.end(1))
         if found and found[1] == m.end(1):
@@ -210,7 +311,7 @@ def name_hits(joined: str, phones: list[tuple[int, int]]) -> list[Hit]:
         found = _forward(joined, start, min(start + 4, len(joined)))
         if found and _right_open(joined, found[1]):
             out.append(Hit(*found, "PERSON_NAME", 0.7, "name next to a phone number"))
-    return out
+    return out, arrays
 
 
 def _token_before(text: str, end: int) -> tuple[int, int] | None:

@@ -81,8 +81,9 @@ def recall_hits(
     strict_ends: np.ndarray,
     phones: list[tuple[int, int]],
     strict_addresses: list[int],
-) -> list[Hit]:
-    """Every recall candidate in ``batch`` (``joined`` coordinates)."""
+) -> tuple[list[Hit], tn.ArrayHits]:
+    """Every recall candidate in ``batch`` (``joined`` coordinates): single hits, and the
+    cue-led names as arrays (start, end, confidence, reason)."""
     taken = (strict_starts.astype(np.int64) << 32) | strict_ends.astype(np.int64)
     irregular = ts.irregular_texts(batch)
     hits = _in_texts(batch, _leftover_texts(batch, taken, 7, 13, irregular), tnum.phones_in_context)
@@ -93,6 +94,7 @@ def recall_hits(
         batch, _leftover_texts(batch, taken, 17, 18, irregular), tnum.ids_beyond_counties
     )
     phones.sort()
-    hits += tn.name_hits(batch.joined, phones)
+    names, arrays = tn.name_hits(batch.joined, batch.codes, phones)
+    hits += names
     hits += ta.address_hits(batch.joined, _division_ends(batch), strict_addresses)
-    return hits
+    return hits, arrays
