@@ -210,7 +210,9 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
 _Info = dict[tuple[int, int, int], tuple[float, str]]
 
 
-def _recall(batch: ts.Batch, collected: _Collected, strict_addresses: list[int]) -> _Info:
+def _recall(
+    batch: ts.Batch, collected: _Collected, strict_addresses: list[tuple[int, int]]
+) -> _Info:
     """Add the recall pass's candidates (``text_recall``); return their confidence and
     reason by (start, end, priority) in ``joined``."""
     starts, ends, kinds = collected.arrays()
@@ -253,11 +255,14 @@ def _collect(batch: ts.Batch, *, strict: bool) -> tuple[_Collected, _Info]:
     )
     collected.add_list(found)
     address_starts, address_ends = tw.addresses(batch)
-    collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
     if strict:
+        collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
         collected.add("PERSON_NAME", *tw.person_names(batch))
         return collected, {}
-    return collected, _recall(batch, collected, address_starts)
+    # the recall pass reads every strict address on (to its building and postcode) and
+    # reports it, longer or not, so the strict ones are not added twice
+    strict_addresses = list(zip(address_starts, address_ends, strict=True))
+    return collected, _recall(batch, collected, strict_addresses)
 
 
 def find_spans_batch(texts: Sequence[str], *, strict: bool = False) -> list[list[Span]]:

@@ -23,6 +23,7 @@ number, a building, a village or a postcode.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache
 
 from citybase.privacy.dictionaries import divisions
@@ -137,9 +138,18 @@ def _extend_left(text: str, start: int) -> int:
     return start
 
 
-def read_address(text: str, start: int, *, stop: int) -> tuple[int, bool]:
-    """Where an address starting at ``start`` ends, and whether it says more than divisions."""
+def read_address(
+    text: str, start: int, *, stop: int, resume: int | None = None
+) -> tuple[int, bool]:
+    """Where an address starting at ``start`` ends, and whether it says more than divisions.
+
+    ``resume``: the strict pass already read ``text[start:resume]`` as an address (ending in
+    a numbered part or a village), so reading goes on from there."""
     pos, fine, pattern = start, False, HEAD
+    if resume is not None:
+        last = text[resume - 1]
+        pos, fine = resume, True
+        pattern = AFTER_DOOR if last == "号" else HEAD if last in "村区" else TAIL
     while pos < stop:
         if pattern is HEAD:
             known = _known_at(text, pos)
@@ -175,24 +185,34 @@ def suffix_end_codes() -> tuple[int, ...]:
 _LONE_POSTCODE = re.compile(r"(?:邮编|邮政编码)[:：]?[ ]?(\d{6})(?![0-9])")
 
 
-def address_hits(joined: str, ends: list[int], starts: list[int]) -> list[Hit]:
+def address_hits(joined: str, ends: list[int], strict: list[tuple[int, int]]) -> list[Hit]:
     """Addresses beginning at a known division name ending before one of ``ends`` (positions
-    of a ``suffix_end_codes`` character) or at one of ``starts`` (the strict pass's)."""
-    candidates = set(starts)
-    for i in ends:
-        start = _known_start(joined, i + 1)
-        if start >= 0:
-            candidates.add(_extend_left(joined, start))
+    of a ``suffix_end_codes`` character), and the strict pass's addresses ``strict`` (start,
+    end) read on to their building and postcode."""
+    resume = dict(strict)
     out: list[Hit] = []
     reach = -1
-    for start in sorted(candidates):
-        if start < reach:
-            continue
+
+    def read(start: int) -> None:
+        nonlocal reach
         stop = joined.find("\x00", start)
-        end, fine = read_address(joined, start, stop=len(joined) if stop < 0 else stop)
+        stop = len(joined) if stop < 0 else stop
+        end, fine = read_address(joined, start, stop=stop, resume=resume.get(start))
         if fine and end - start >= 4:
             out.append(Hit(start, end, "ADDRESS", 0.85, "division, road and door or building"))
             reach = end
+
+    for i in ends:  # ascending; an anchor inside the last address found starts nothing new
+        if i < reach:
+            continue
+        start = _known_start(joined, i + 1)
+        if start >= 0 and start >= reach:
+            read(_extend_left(joined, start))
+    covered = sorted((h.start, h.end) for h in out)
+    for start, strict_end in strict:
+        k = bisect_right(covered, (start, len(joined))) - 1
+        if k < 0 or covered[k][1] < strict_end:
+            read(start)
     for m in _LONE_POSTCODE.finditer(joined):
         out.append(Hit(m.start(1), m.end(1), "ADDRESS", 0.6, "postcode"))
     return out

@@ -49,6 +49,7 @@ _CALLBACK = "回电|回复|回个电话|联系|致电|接听|来电|尽快|及�
 #: Cues before a name that are also ordinary verbs (请联系相关部门): the name must end at
 #: punctuation, a digit or an honorific.
 OPEN_CUES = ("请联系", "联系", "找", "转告", "通知", "交给", "告诉")
+_PHONE_WORDS = frozenset(("电话", "手机", "号码", "方式", "座机", "热线", "机号", "话是", "话为"))
 _SURNAME_CUES = ("免贵姓", "本人姓", "我姓", "他姓", "她姓", "姓")
 _BOUNDARY = " \t,，。：:；;、（()）【】[]\"“”'‘’/|\x00"
 
@@ -301,6 +302,8 @@ def name_hits(
         if found and found[1] == m.end(1):
             out.append(Hit(*found, "PERSON_NAME", 0.75, "请 … 回电"))
     for phone_start, phone_end in phones:
+        if joined[phone_start - 2 : phone_start] in _PHONE_WORDS:
+            continue  # 联系电话13912345678: no name right before it
         end = phone_start
         while end > 0 and joined[end - 1] in " :：,，":
             end -= 1

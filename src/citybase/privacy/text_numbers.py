@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+import numpy as np
+
+from citybase.identifiers import id_number_check_digit_array
 from citybase.identifiers.areacodes import area_codes, landline_area_codes
 from citybase.privacy.policy import PiiType
 
@@ -224,8 +227,14 @@ def _id_hit(start: int, end: int, raw: str, value: str, out: list[Hit], *, conte
 
 def ids_beyond_counties(joined: str) -> list[Hit]:
     out: list[Hit] = []
-    for m in ID_PLAIN.finditer(joined):
-        _id_hit(m.start(), m.end(), m.group(), m.group(), out, context=False)
+    plain = [(m.start(), m.end(), m.group()) for m in ID_PLAIN.finditer(joined)]
+    if plain:
+        values = np.array([p[2].upper() for p in plain], dtype="<U18")
+        checks = id_number_check_digit_array(np.char.ljust(values, 17).astype("<U17"))
+        good = checks == np.array([v[17] for v in values.tolist()], dtype="<U1")
+        for (start, end, value), ok in zip(plain, good.tolist(), strict=True):
+            if ok:
+                _id_hit(start, end, value, value, out, context=False)
     for m in ID_CONTEXT.finditer(joined):
         value = digits_of(m.group(1))
         _id_hit(m.start(1), m.end(1), m.group(1), value, out, context=True)

@@ -80,7 +80,7 @@ def recall_hits(
     strict_starts: np.ndarray,
     strict_ends: np.ndarray,
     phones: list[tuple[int, int]],
-    strict_addresses: list[int],
+    strict_addresses: list[tuple[int, int]],
 ) -> tuple[list[Hit], tn.ArrayHits]:
     """Every recall candidate in ``batch`` (``joined`` coordinates): single hits, and the
     cue-led names as arrays (start, end, confidence, reason)."""
