@@ -202,16 +202,17 @@ def address_hits(joined: str, ends: list[int], strict: list[tuple[int, int]]) ->
             out.append(Hit(start, end, "ADDRESS", 0.85, "division, road and door or building"))
             reach = end
 
-    for i in ends:  # ascending; an anchor inside the last address found starts nothing new
-        if i < reach:
+    spans = sorted(strict)
+    candidates = set(resume)
+    for i in ends:  # an anchor inside a strict address starts nothing new
+        k = bisect_right(spans, (i, len(joined))) - 1
+        if k >= 0 and spans[k][0] <= i < spans[k][1]:
             continue
         start = _known_start(joined, i + 1)
-        if start >= 0 and start >= reach:
-            read(_extend_left(joined, start))
-    covered = sorted((h.start, h.end) for h in out)
-    for start, strict_end in strict:
-        k = bisect_right(covered, (start, len(joined))) - 1
-        if k < 0 or covered[k][1] < strict_end:
+        if start >= 0:
+            candidates.add(_extend_left(joined, start))
+    for start in sorted(candidates):
+        if start >= reach:
             read(start)
     for m in _LONE_POSTCODE.finditer(joined):
         out.append(Hit(m.start(1), m.end(1), "ADDRESS", 0.6, "postcode"))
