@@ -6,8 +6,14 @@ a change that loses recall on any type fails here.
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from citybase.privacy import text_names as tn
+from citybase.privacy.detect_columns import scan_table
 from tests.privacy.pii_testset import from_faker, handwritten, score
 
 HANDWRITTEN_FLOOR = {
@@ -44,3 +50,40 @@ def test_negatives_stay_untouched() -> None:
     assert len(negatives) >= 15
     result = score(negatives)
     assert sum(result.precision.values()) == len(result.precision)  # no spans at all
+
+
+def test_column_scan_finds_a_faker_address_column() -> None:
+    """Addresses from province down to a building and postcode, as a column (issue 10 §3)."""
+    faker = pytest.importorskip("faker")
+    fake = faker.Faker("zh_CN")
+    fake.seed_instance(7)
+    table = pa.table(
+        {
+            "住址": [fake.address().replace("\n", " ") for _ in range(300)],
+            "单位": [fake.company() for _ in range(300)],
+            "备注": [fake.sentence() for _ in range(300)],
+        }
+    )
+    types = {c.name: c.pii_type for c in scan_table(table).columns}
+    assert types == {"住址": "ADDRESS", "单位": None, "备注": None}
+    unnamed = scan_table(table.rename_columns(["a", "b", "c"]))
+    assert unnamed.columns[0].pii_type == "ADDRESS"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet="王李张欧阳司马明伟娜小强国华建业先生女士反映来电称的在，。：说已 1", max_size=14
+    )
+)
+def test_name_arrays_match_the_plain_rules(text: str) -> None:
+    """``forward_array``/``backward_array`` give what ``_forward``/``_backward`` give."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    c = tn._Codes(codes)
+    at = np.arange(len(text), dtype=np.int64)
+    starts, ends = tn.forward_array(c, at, strong=True)
+    expected = [tn._forward(text, i, min(i + 4, len(text)), strong=True) for i in range(len(text))]
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [e for e in expected if e]
+    starts, ends = tn.backward_array(c, at)
+    expected = [tn._backward(text, i) for i in range(len(text))]
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [e for e in expected if e]

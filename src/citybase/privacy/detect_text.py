@@ -223,8 +223,8 @@ def _recall(
     name = _PRIORITY["PERSON_NAME"]
     for found_starts, found_ends, confidence, reason in arrays:
         collected.add("PERSON_NAME", found_starts, found_ends)
-        for key in zip(found_starts.tolist(), found_ends.tolist(), strict=True):
-            info.setdefault((key[0], key[1], name), (confidence, reason))
+        for a, b in zip(found_starts.tolist(), found_ends.tolist(), strict=True):
+            info.setdefault((a, b, name), (confidence, reason))
     for pii_type in {h.type for h in hits}:
         chosen = [h for h in hits if h.type == pii_type]
         collected.add(

@@ -64,28 +64,29 @@ def given_name_chars() -> frozenset[str]:
     return chars
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def trie_pattern(words: tuple[str, ...] | list[str]) -> str:
     """One regular expression matching any of ``words``, longest first, factored as a trie.
 
     ``re`` tries the branches of a flat alternation one by one at every position; with
     shared prefixes factored out (市(?:民|长)…) it decides on one character at a time.
     """
-    trie: dict[str, dict[str, object]] = {}
+    trie: _Trie = {}
     for word in words:
-        node: dict[str, object] = trie
+        node = trie
         for char in word:
-            node = node.setdefault(char, {})  # type: ignore[assignment]
+            node = node.setdefault(char, {})
         node[""] = {}
 
-    def build(node: dict[str, object]) -> str:
+    def build(node: _Trie) -> str:
         ends = "" in node
-        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]  # type: ignore[arg-type]
+        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return f"(?:{body})?"
-        return body
+        return f"(?:{body})?" if ends else body
 
     return "(?:" + build(trie) + ")"
 

@@ -24,8 +24,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from citybase.privacy.dictionaries import given_name_chars, surnames, text_context, trie_pattern
 from citybase.privacy import text_words as tw
+from citybase.privacy.dictionaries import given_name_chars, surnames, text_context, trie_pattern
 from citybase.privacy.text_numbers import Hit
 
 #: Never in a given name: particles, pronouns, verbs of speech, punctuation-like characters.

@@ -72,7 +72,8 @@ def _division_ends(batch: ts.Batch) -> list[int]:
     at = np.flatnonzero(np.isin(codes, ta.suffix_end_codes()))
     at = at[at > 0]
     pairs = (codes[at - 1].astype(np.int64) << _SHIFT) | codes[at].astype(np.int64)
-    return at[np.isin(pairs, _division_endings())].tolist()
+    chosen: list[int] = at[np.isin(pairs, _division_endings())].tolist()
+    return chosen
 
 
 def recall_hits(
@@ -89,7 +90,9 @@ def recall_hits(
     hits = _in_texts(batch, _leftover_texts(batch, taken, 7, 13, irregular), tnum.phones_in_context)
     for hit in hits:
         phones.append((hit.start, hit.end))
-    hits += _in_texts(batch, _leftover_texts(batch, taken, 15, 19, irregular), tnum.cards_in_context)
+    hits += _in_texts(
+        batch, _leftover_texts(batch, taken, 15, 19, irregular), tnum.cards_in_context
+    )
     hits += _in_texts(
         batch, _leftover_texts(batch, taken, 17, 18, irregular), tnum.ids_beyond_counties
     )
