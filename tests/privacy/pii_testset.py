@@ -72,10 +72,19 @@ _FRAMES = [
     "经办人{N}答复称已处理，但{A}的路灯仍然不亮。",
     "户名{N}，账号{B}，申请退还多缴的水费。",
 ]
+#: Frames written after the detector was tuned, measured once and not tuned on (hold-out).
+HOLDOUT_FRAMES = [
+    "市长信箱来信：我叫{N}，现居{A}，小区电梯三个月没有年检，望回复，手机{M}。",
+    "12345工单｜诉求人：{N}｜联系电话：{L}｜事发地址：{A}｜内容：夜间渣土车噪音。",
+    "你好，麻烦转告{N}，她的快递寄到{A}了，有事打{M}。",
+    "{N}（身份证{I}）反映其在{A}的房屋被违规出租。",
+    "退费申请：收款人{N}，银行卡号{B}，联系邮箱{E}，电话{M}。",
+    "网友“{N}”留言：{A}附近车牌{P}的车辆经常乱停。",
+]
 _LANDLINE_AREAS = ["010", "021", "022", "023", "020", "025", "0755", "0571", "0531", "0898"]
 
 
-def from_faker(n: int, seed: int = 20261208) -> list[Case]:
+def from_faker(n: int, seed: int = 20261208, frames: list[str] | None = None) -> list[Case]:
     import random
 
     from faker import Faker
@@ -111,7 +120,8 @@ def from_faker(n: int, seed: int = 20261208) -> list[Case]:
 
     cases = []
     for i in range(n):
-        frame = _FRAMES[i % len(_FRAMES)]
+        chosen = frames or _FRAMES
+        frame = chosen[i % len(chosen)]
         line = re.sub(r"\{([A-Z])\}", lambda m: f"[[{m.group(1)}:{value(m.group(1))}]]", frame)
         cases.append(parse(line))
     return cases

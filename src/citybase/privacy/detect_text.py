@@ -218,7 +218,11 @@ def _recall(
     starts, ends, kinds = collected.arrays()
     phone = (kinds == _PRIORITY["CN_MOBILE"]) | (kinds == _PRIORITY["CN_LANDLINE"])
     phones = list(zip(starts[phone].tolist(), ends[phone].tolist(), strict=True))
-    hits, arrays = tr.recall_hits(batch, starts, ends, phones, strict_addresses)
+    by_type = {
+        t: (starts[kinds == _PRIORITY[t]], ends[kinds == _PRIORITY[t]])
+        for t in ("CN_ID_CARD", "BANK_CARD", "CN_MOBILE", "CN_LANDLINE")
+    }
+    hits, arrays = tr.recall_hits(batch, by_type, phones, strict_addresses)
     info: _Info = {}
     name = _PRIORITY["PERSON_NAME"]
     for found_starts, found_ends, confidence, reason in arrays:

@@ -60,7 +60,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     before = trie_pattern(ctx["before"])
     after = trie_pattern(ctx["after"])
     return (
-        re.compile(rf"(?:{before})[:： ]{{0,2}}(?:是|为|叫)?(?=([{_CJK}]{{1,4}}))"),
+        re.compile(rf"(?:{before})[:：“\"「 ]{{0,2}}(?:是|为|叫)?(?=([{_CJK}]{{1,4}}))"),
         re.compile(rf"(?:{after})"),
         re.compile(rf"请([{_CJK}]{{1,3}}?)(?:先生|女士)?(?:{_CALLBACK})"),
         re.compile(
@@ -90,14 +90,21 @@ def _given(text: str, at: int, limit: int, *, strong: bool = False) -> int:
         char = text[at + n]
         if not "\u4e00" <= char <= "\u9fff" or char in GIVEN_STOP:
             break
-        if char not in given and (n == 1 or not strong):
+        if char not in given and (n == 0 and not strong):
             break
+        if char not in given and n == 1 and not _closes(text, at + 2):
+            break  # an unknown second given character only when the name is closed after it
         if text.startswith(ENDERS, at + n):
             break
         if n == 1 and char in FOLLOWERS:
             break
         n += 1
     return n
+
+
+def _closes(text: str, at: int) -> bool:
+    """Whether a name may end right before ``at``: punctuation, a digit or the end."""
+    return at >= len(text) or text[at] in _BOUNDARY or text[at].isdigit()
 
 
 def _forward(text: str, start: int, limit: int, *, strong: bool = False) -> tuple[int, int] | None:
@@ -164,13 +171,27 @@ def _last_chars() -> frozenset[str]:
 
 
 Positions = npt.NDArray[np.int64]
-_CJK_CODE, GIVEN, STOP, FOLLOW, WEAK, LAST, BOUND = 1, 2, 4, 8, 16, 32, 64
+_CJK_CODE, GIVEN, STOP, FOLLOW, WEAK, LAST, BOUND, DIGIT, OPENS, SHUTS = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+    256,
+    512,
+)
+#: A name standing alone: after one of OPENS (or at the start), before one of SHUTS.
+_OPENS = '\x00】“"「『（(、：: '
+_SHUTS = '（(”"」』）)：:、 '
 
 
 @cache
-def _table() -> npt.NDArray[np.uint8]:
+def _table() -> npt.NDArray[np.uint16]:
     """One bit per character class, for the array versions of ``_forward``/``_backward``."""
-    table = np.zeros(0x10001, dtype=np.uint8)  # the last slot stands for "past the end"
+    table = np.zeros(0x10001, dtype=np.uint16)
     table[0x4E00:0xA000] |= _CJK_CODE
 
     def mark(bit: int, chars: frozenset[str] | str) -> None:
@@ -182,6 +203,9 @@ def _table() -> npt.NDArray[np.uint8]:
     mark(WEAK, WEAK_SURNAMES)
     mark(LAST, _last_chars())
     mark(BOUND, _BOUNDARY)
+    mark(DIGIT, "0123456789")
+    mark(OPENS, _OPENS)
+    mark(SHUTS, _SHUTS)
     return table
 
 
@@ -218,7 +242,8 @@ def forward_array(c: _Codes, p: Positions, *, strong: bool) -> tuple[Positions, 
     if not strong:
         ok1 &= c.has(a, GIVEN)
     b = a + 1
-    ok2 = ok1 & c.has(b, _CJK_CODE) & c.has(b, GIVEN) & ~c.has(b, STOP | FOLLOW)
+    closed = c.has(b + 1, BOUND | DIGIT) | (b + 1 >= c.n)
+    ok2 = ok1 & c.has(b, _CJK_CODE) & (c.has(b, GIVEN) | closed) & ~c.has(b, STOP | FOLLOW)
     ok2 &= ~c.pair(b, enders)
     n = ok1.astype(np.int64) + ok2
     valid = (n > 0) | ((s > 0) & (n == 0) & c.pair(a, honorifics))
@@ -280,6 +305,13 @@ def name_hits(
     arrays: ArrayHits = [(*forward_array(c, at, strong=True), 0.8, "name cue before it")]
     at = np.array([m.start() for m in after.finditer(joined)], dtype=np.int64)
     arrays.append((*backward_array(c, at), 0.75, "name cue after it"))
+    at = np.flatnonzero(
+        c.has(np.arange(-1, c.n - 1, dtype=np.int64), OPENS) | (np.arange(c.n) == 0)
+    )
+    at = at[c.has(at, _CJK_CODE)]
+    starts, ends = forward_array(c, at, strong=False)
+    alone = c.has(ends, SHUTS) & (ends - starts >= 2)
+    arrays.append((starts[alone], ends[alone], 0.7, "name-shaped token standing alone"))
     out: list[Hit] = []
     for m in open_cue.finditer(joined):
         if joined[m.start(1)] not in first:

@@ -78,24 +78,29 @@ def _division_ends(batch: ts.Batch) -> list[int]:
 
 def recall_hits(
     batch: ts.Batch,
-    strict_starts: np.ndarray,
-    strict_ends: np.ndarray,
+    strict: dict[str, tuple[np.ndarray, np.ndarray]],
     phones: list[tuple[int, int]],
     strict_addresses: list[tuple[int, int]],
 ) -> tuple[list[Hit], tn.ArrayHits]:
     """Every recall candidate in ``batch`` (``joined`` coordinates): single hits, and the
     cue-led names as arrays (start, end, confidence, reason)."""
-    taken = (strict_starts.astype(np.int64) << 32) | strict_ends.astype(np.int64)
+
+    def taken(*types: str) -> np.ndarray:
+        pairs = [strict[t] for t in types if t in strict]
+        if not pairs:
+            return np.zeros(0, dtype=np.int64)
+        starts = np.concatenate([p[0] for p in pairs]).astype(np.int64)
+        return np.asarray((starts << 32) | np.concatenate([p[1] for p in pairs]))
+
     irregular = ts.irregular_texts(batch)
-    hits = _in_texts(batch, _leftover_texts(batch, taken, 7, 13, irregular), tnum.phones_in_context)
+    phone_texts = _leftover_texts(batch, taken("CN_MOBILE", "CN_LANDLINE"), 7, 13, irregular)
+    hits = _in_texts(batch, phone_texts, tnum.phones_in_context)
     for hit in hits:
         phones.append((hit.start, hit.end))
-    hits += _in_texts(
-        batch, _leftover_texts(batch, taken, 15, 19, irregular), tnum.cards_in_context
-    )
-    hits += _in_texts(
-        batch, _leftover_texts(batch, taken, 17, 18, irregular), tnum.ids_beyond_counties
-    )
+    card_texts = _leftover_texts(batch, taken("BANK_CARD", "CN_ID_CARD"), 15, 19, irregular)
+    hits += _in_texts(batch, card_texts, tnum.cards_in_context)
+    id_texts = _leftover_texts(batch, taken("CN_ID_CARD"), 17, 18, irregular)
+    hits += _in_texts(batch, id_texts, tnum.ids_beyond_counties)
     phones.sort()
     names, arrays = tn.name_hits(batch.joined, batch.codes, phones)
     hits += names
