@@ -81,6 +81,14 @@ HOLDOUT_FRAMES = [
     "退费申请：收款人{N}，银行卡号{B}，联系邮箱{E}，电话{M}。",
     "网友“{N}”留言：{A}附近车牌{P}的车辆经常乱停。",
 ]
+#: Frames written last, measured once before any change (names 0.498), then two structural
+#: classes fixed (a role noun in 人, 我是…的 + name); in-sample since.
+FRESH_FRAMES = [
+    "【随手拍】在{A}看到有人倾倒垃圾，拍摄人{N}，电话{M}",
+    "反映人：{N}，性别女，身份证号码：{I}，诉求：{A}的违建至今未拆。",
+    "您好，我是住在{A}的{N}，家里座机{L}一直打不出去。",
+    "银行转账凭证：户名 {N} 卡号 {B}，请财政局核对补贴发放。",
+]
 _LANDLINE_AREAS = ["010", "021", "022", "023", "020", "025", "0755", "0571", "0531", "0898"]
 
 

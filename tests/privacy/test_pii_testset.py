@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from citybase.privacy import text_names as tn
 from citybase.privacy.detect_columns import scan_table
+from tests.privacy import pii_testset
 from tests.privacy.pii_testset import from_faker, handwritten, score
 
 HANDWRITTEN_FLOOR = {
@@ -43,6 +44,15 @@ def test_faker_set_recall_per_type() -> None:
         assert result.recall[kind] >= floor, (kind, result.recall[kind])
     assert result.overall_precision >= 0.95
     assert result.readable <= 3, result.readable_values
+
+
+@pytest.mark.parametrize(("frames", "seed"), [("HOLDOUT_FRAMES", 4242), ("FRESH_FRAMES", 99)])
+def test_later_frames_recall_per_type(frames: str, seed: int) -> None:
+    pytest.importorskip("faker")
+    result = score(from_faker(1000, seed=seed, frames=getattr(pii_testset, frames)))
+    assert min(result.recall.values()) >= 0.98, result.recall
+    assert result.overall_precision >= 0.95
+    assert result.readable <= 15, result.readable_values
 
 
 def test_negatives_stay_untouched() -> None:

@@ -49,6 +49,10 @@ _CALLBACK = "回电|回复|回个电话|联系|致电|接听|来电|尽快|及�
 #: Cues before a name that are also ordinary verbs (请联系相关部门): the name must end at
 #: punctuation, a digit or an honorific.
 OPEN_CUES = ("请联系", "联系", "找", "转告", "通知", "交给", "告诉")
+#: Before 人 these make "people", not a role (有人, 很多人, 别人, 家人, 路人…).
+_NOT_ROLES = np.array(
+    sorted(ord(c) for c in "有多个别家众路行些的诸每亲世私他她我你它何某成工商军证病客")
+)
 _PHONE_WORDS = frozenset(("电话", "手机", "号码", "方式", "座机", "热线", "机号", "话是", "话为"))
 _SURNAME_CUES = ("免贵姓", "本人姓", "我姓", "他姓", "她姓", "姓")
 _BOUNDARY = " \t,，。：:；;、（()）【】[]\"“”'‘’/|\x00"
@@ -69,6 +73,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(rf"(?:{'|'.join(_SURNAME_CUES)})(?=([{_CJK}]{{1,2}}))"),
         re.compile(r"[：:]"),
+        re.compile(rf"(?:我是|本人是|我就是)[^，。！？；\x00]{{0,40}}?的(?=([{_CJK}]{{2,4}}))"),
     )
 
 
@@ -298,9 +303,10 @@ def name_hits(
     """Every person-name candidate in ``joined`` (texts joined with NUL); ``phones`` are the
     phone numbers found in it, whose neighbours may be names. The cue-led ones come as
     arrays (start, end, confidence, reason), the rest as ``Hit``s."""
-    before, after, callback, open_cue, surname_cue, label = _patterns()
+    before, after, callback, open_cue, surname_cue, label, self_intro = _patterns()
     first, last = _first_chars(), _last_chars()
     c = _Codes(codes)
+    out: list[Hit] = []
     at = np.array([m.start(1) for m in before.finditer(joined)], dtype=np.int64)
     arrays: ArrayHits = [(*forward_array(c, at, strong=True), 0.8, "name cue before it")]
     at = np.array([m.start() for m in after.finditer(joined)], dtype=np.int64)
@@ -312,7 +318,17 @@ def name_hits(
     starts, ends = forward_array(c, at, strong=False)
     alone = c.has(ends, SHUTS) & (ends - starts >= 2)
     arrays.append((starts[alone], ends[alone], 0.7, "name-shaped token standing alone"))
-    out: list[Hit] = []
+    # a role noun ending in 人 (拍摄人, 报案人…) then a closed name-shaped token
+    at = np.flatnonzero(codes == ord("人")) + 1
+    at = at[~np.isin(codes[np.maximum(at - 2, 0)], _NOT_ROLES)]
+    at = at + (c.has(at, SHUTS) & ~c.has(at, _CJK_CODE))
+    starts, ends = forward_array(c, at, strong=False)
+    closed = c.has(ends, BOUND | DIGIT) | (ends >= c.n)
+    arrays.append((starts[closed], ends[closed], 0.7, "name after a role noun in 人"))
+    for m in self_intro.finditer(joined):
+        found = _forward(joined, m.start(1), m.end(1))
+        if found and _closes(joined, found[1]):
+            out.append(Hit(*found, "PERSON_NAME", 0.7, "我是…的 + name"))
     for m in open_cue.finditer(joined):
         if joined[m.start(1)] not in first:
             continue
