@@ -8,7 +8,13 @@ two given-name characters, reported only where something says a person is named:
 * a cue word after it (``after``: 反映, 来电, 先生, 女士…), read backwards;
 * 请 + name + a call-back verb (请张伟回电, 请王女士尽快联系);
 * a name-shaped token standing right next to a phone number (张伟 13912345678,
-  13912345678（李娜）), set off by punctuation or the start of the text.
+  13912345678（李娜）), set off by punctuation or the start of the text;
+* a name-shaped token standing alone (邱娟（身份证…）, 网友“云勇”), after a role noun in 人
+  (拍摄人胡磊，), or in 我是…的路淑华，; 联系/找 + a name closed by punctuation; 我姓林.
+
+The cue-led rules (the bulk of the matches) run on arrays of code points
+(``forward_array``, ``backward_array``); ``_forward`` and ``_backward`` are the same rules
+for one position, used by the rarer rules and by the tests as the reference.
 
 Given-name characters exclude only what never appears in a given name (particles, pronouns,
 verbs of speech); words that end a name (先生, 反映, 电话, 已经…) cut it. Whether a name has
