@@ -33,6 +33,7 @@ from itertools import pairwise
 import numpy as np
 
 from citybase.identifiers import is_valid_id_number_array, is_valid_uscc_array
+from citybase.privacy import text_numbers as tnum
 from citybase.privacy import text_patterns as tp
 from citybase.privacy import text_recall as tr
 from citybase.privacy import text_scan as ts
@@ -92,37 +93,59 @@ _Candidate = tuple[int, int, PiiType]
 _Check = Callable[[str], bool] | None
 
 
+_REASONS: list[tuple[float, str]] = []
+_REASON_IDS: dict[tuple[float, str], int] = {}
+
+
+def _reason_id(confidence: float, reason: str) -> int:
+    """A small integer for (confidence, reason), so spans carry them as an array."""
+    key = (confidence, reason)
+    if key not in _REASON_IDS:
+        _REASON_IDS[key] = len(_REASONS)
+        _REASONS.append(key)
+    return _REASON_IDS[key]
+
+
 class _Collected:
-    """Candidate spans in ``joined`` coordinates: parallel arrays of start, end, priority."""
+    """Candidate spans in ``joined`` coordinates: parallel arrays of start, end, priority
+    and reason id."""
 
     def __init__(self) -> None:
         self.starts: list[np.ndarray] = []
         self.ends: list[np.ndarray] = []
         self.kinds: list[np.ndarray] = []
+        self.reasons: list[np.ndarray] = []
 
-    def add(self, pii_type: PiiType, starts: np.ndarray, ends: np.ndarray) -> None:
+    def add(
+        self, pii_type: PiiType, starts: np.ndarray, ends: np.ndarray, reason: int | None = None
+    ) -> None:
+        """Add spans of one type; ``reason`` defaults to the strict pass's (``STRICT``)."""
         self.starts.append(np.asarray(starts, dtype=np.int64))
         self.ends.append(np.asarray(ends, dtype=np.int64))
         self.kinds.append(np.full(len(starts), _PRIORITY[pii_type], dtype=np.int64))
+        why = _reason_id(*STRICT[pii_type]) if reason is None else reason
+        self.reasons.append(np.full(len(starts), why, dtype=np.int64))
 
     def add_list(self, found: list[_Candidate]) -> None:
         for pii_type in {c[2] for c in found}:
             chosen = [c for c in found if c[2] == pii_type]
             self.add(pii_type, np.array([c[0] for c in chosen]), np.array([c[1] for c in chosen]))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Sorted by start and end; of spans found twice (a name after 市民 and before 反映,
         an ID number that also passes Luhn) only the one of the first type is kept, which
-        is what ``_resolve`` would keep anyway."""
+        is what ``_resolve`` would keep anyway (of the same type, the one added first: the
+        strict pass's reason before the recall pass's)."""
         empty = np.zeros(0, dtype=np.int64)
         starts = np.concatenate([empty, *self.starts])
         ends = np.concatenate([empty, *self.ends])
         kinds = np.concatenate([empty, *self.kinds])
+        reasons = np.concatenate([empty, *self.reasons])
         order = np.lexsort((kinds, ends, starts))
-        starts, ends, kinds = starts[order], ends[order], kinds[order]
+        starts, ends, kinds, reasons = starts[order], ends[order], kinds[order], reasons[order]
         first = np.ones(len(starts), dtype=np.bool_)
         first[1:] = (starts[1:] != starts[:-1]) | (ends[1:] != ends[:-1])
-        return starts[first], ends[first], kinds[first]
+        return starts[first], ends[first], kinds[first], reasons[first]
 
 
 def _matches(
@@ -210,15 +233,11 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     return taken
 
 
-_Info = dict[tuple[int, int, int], tuple[float, str]]
-
-
 def _recall(
     batch: ts.Batch, collected: _Collected, strict_addresses: list[tuple[int, int]]
-) -> _Info:
-    """Add the recall pass's candidates (``text_recall``); return their confidence and
-    reason by (start, end, priority) in ``joined``."""
-    starts, ends, kinds = collected.arrays()
+) -> None:
+    """Add the recall pass's candidates (``text_recall``) with their confidence and reason."""
+    starts, ends, kinds, _ = collected.arrays()
     phone = (kinds == _PRIORITY["CN_MOBILE"]) | (kinds == _PRIORITY["CN_LANDLINE"])
     phones = list(zip(starts[phone].tolist(), ends[phone].tolist(), strict=True))
     by_type = {
@@ -226,25 +245,21 @@ def _recall(
         for t in ("CN_ID_CARD", "BANK_CARD", "CN_MOBILE", "CN_LANDLINE")
     }
     hits, arrays = tr.recall_hits(batch, by_type, phones, strict_addresses)
-    info: _Info = {}
-    name = _PRIORITY["PERSON_NAME"]
     for found_starts, found_ends, confidence, reason in arrays:
-        collected.add("PERSON_NAME", found_starts, found_ends)
-        for a, b in zip(found_starts.tolist(), found_ends.tolist(), strict=True):
-            info.setdefault((a, b, name), (confidence, reason))
-    for pii_type in {h.type for h in hits}:
-        chosen = [h for h in hits if h.type == pii_type]
-        collected.add(
-            pii_type, np.array([h.start for h in chosen]), np.array([h.end for h in chosen])
-        )
+        collected.add("PERSON_NAME", found_starts, found_ends, _reason_id(confidence, reason))
+    groups: dict[tuple[PiiType, int], list[tnum.Hit]] = {}
     for h in hits:
-        key = (h.start, h.end, _PRIORITY[h.type])
-        if key not in info or info[key][0] < h.confidence:
-            info[key] = (h.confidence, h.reason)
-    return info
+        groups.setdefault((h.type, _reason_id(h.confidence, h.reason)), []).append(h)
+    for (pii_type, why), chosen in groups.items():
+        collected.add(
+            pii_type,
+            np.array([h.start for h in chosen]),
+            np.array([h.end for h in chosen]),
+            why,
+        )
 
 
-def _collect(batch: ts.Batch, *, strict: bool) -> tuple[_Collected, _Info]:
+def _collect(batch: ts.Batch, *, strict: bool) -> _Collected:
     collected = _Collected()
     irregular = ts.irregular_texts(batch)
     for pii_type, plain in ts.plain_numbers(batch, irregular).items():
@@ -265,11 +280,12 @@ def _collect(batch: ts.Batch, *, strict: bool) -> tuple[_Collected, _Info]:
     if strict:
         collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
         collected.add("PERSON_NAME", *tw.person_names(batch))
-        return collected, {}
+        return collected
     # the recall pass reads every strict address on (to its building and postcode) and
     # reports it, longer or not, so the strict ones are not added twice
     strict_addresses = list(zip(address_starts, address_ends, strict=True))
-    return collected, _recall(batch, collected, strict_addresses)
+    _recall(batch, collected, strict_addresses)
+    return collected
 
 
 def find_spans_batch(texts: Sequence[str], *, strict: bool = False) -> list[list[Span]]:
@@ -287,8 +303,7 @@ def find_spans_batch(texts: Sequence[str], *, strict: bool = False) -> list[list
 
 def _spans(texts: Sequence[str], *, strict: bool) -> list[list[Span]]:
     batch = ts.make_batch(texts)
-    collected, info = _collect(batch, strict=strict)
-    starts, ends, kinds = collected.arrays()
+    starts, ends, kinds, reasons = _collect(batch, strict=strict).arrays()
     owner = batch.text_of(starts)
     # Sorted by start, a span overlaps an earlier one iff it starts before the furthest end
     # so far (spans never cross the NUL between texts, so no reset per text is needed).
@@ -298,21 +313,10 @@ def _spans(texts: Sequence[str], *, strict: bool) -> list[list[Span]]:
     tangled = np.unique(owner[overlapping])
     base = batch.starts[owner]
     names = np.array(_ORDER, dtype=object)[kinds].tolist()
-    why = [
-        info.get(key) or STRICT[name]
-        for key, name in zip(
-            zip(starts.tolist(), ends.tolist(), kinds.tolist(), strict=True), names, strict=True
-        )
-    ]
+    confidences = np.array([r[0] for r in _REASONS])[reasons].tolist()
+    why = np.array([r[1] for r in _REASONS], dtype=object)[reasons].tolist()
     spans = list(
-        map(
-            Span,
-            (starts - base).tolist(),
-            (ends - base).tolist(),
-            names,
-            [w[0] for w in why],
-            [w[1] for w in why],
-        )
+        map(Span, (starts - base).tolist(), (ends - base).tolist(), names, confidences, why)
     )
     bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
     result = [spans[a:b] for a, b in pairwise(bounds)]
