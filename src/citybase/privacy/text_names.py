@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from operator import methodcaller
 
 import numpy as np
 import numpy.typing as npt
@@ -300,6 +301,7 @@ def given_tail_after(c: _Codes, start: Positions, end: Positions) -> npt.NDArray
     return ok
 
 
+_START0, _START1 = methodcaller("start"), methodcaller("start", 1)
 ArrayHits = list[tuple[Positions, Positions, float, str]]
 
 
@@ -313,9 +315,9 @@ def name_hits(
     first, last = _first_chars(), _last_chars()
     c = _Codes(codes)
     out: list[Hit] = []
-    at = np.array([m.start(1) for m in before.finditer(joined)], dtype=np.int64)
+    at = np.fromiter(map(_START1, before.finditer(joined)), dtype=np.int64)
     arrays: ArrayHits = [(*forward_array(c, at, strong=True), 0.8, "name cue before it")]
-    at = np.array([m.start() for m in after.finditer(joined)], dtype=np.int64)
+    at = np.fromiter(map(_START0, after.finditer(joined)), dtype=np.int64)
     arrays.append((*backward_array(c, at), 0.75, "name cue after it"))
     at = np.flatnonzero(
         c.has(np.arange(-1, c.n - 1, dtype=np.int64), OPENS) | (np.arange(c.n) == 0)
