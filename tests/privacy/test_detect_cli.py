@@ -67,9 +67,11 @@ def test_redact_text_jsonl() -> None:
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0]["redacted"] == "市民【姓名】来电，手机【手机号】"
     assert out[0]["spans"] == [
-        {"start": 2, "end": 5, "type": "PERSON_NAME"},
-        {"start": 10, "end": 21, "type": "CN_MOBILE"},
-    ]
+        {"start": 2, "end": 5, "type": "PERSON_NAME", "confidence": 0.8,
+         "reason": "name cue before it"},
+        {"start": 10, "end": 21, "type": "CN_MOBILE", "confidence": 0.95,
+         "reason": "mobile numbering plan"},
+    ]  # fmt: skip
     assert out[1] == {"text": "没有个人信息", "spans": [], "redacted": "没有个人信息"}
 
 

@@ -43,7 +43,7 @@ _PIECES = [
 
 
 def _assert_same(texts: list[str]) -> None:
-    assert find_spans_batch(texts) == reference_spans(texts)
+    assert find_spans_batch(texts, strict=True) == reference_spans(texts)
 
 
 @settings(max_examples=400, deadline=None)
@@ -101,7 +101,7 @@ def _complaints(n: int, seed: int) -> list[str]:
 
 def test_batch_matches_the_plain_detector_on_generated_complaints() -> None:
     texts = _complaints(3000, seed=5)
-    found = find_spans_batch(texts)
+    found = find_spans_batch(texts, strict=True)
     assert found == reference_spans(texts)
     kinds = {s.type for spans in found for s in spans}
     assert {"PERSON_NAME", "ADDRESS", "CN_PLATE", "CN_ID_CARD", "CN_MOBILE"} <= kinds
@@ -116,7 +116,7 @@ def test_irregular_texts_keep_the_full_patterns(text: str) -> None:
     """A separator, '+' or a full-width digit sends the text to the full regex path."""
     batch = ts.make_batch([text, "联系电话13912345678"])
     assert ts.irregular_texts(batch).tolist() == [True, False]
-    assert find_spans(text) == reference_spans([text])[0]
+    assert find_spans(text, strict=True) == reference_spans([text])[0]
     assert [s.type for s in find_spans(text)]
 
 

@@ -41,9 +41,13 @@ PASSPORT_RE = r"^(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|[GDSP][0-9]{8})$"
 NAME_RE = r"^[\x{4e00}-\x{9fff}]{2,4}$"
 ADDRESS_RE = (
     r"(?:(?:路|街|巷|道|弄|胡同|里|村|小区|花园|家园|公寓|大厦|苑|广场|社区)"
-    r"[0-9]+(?:号|弄|栋|幢|座|组)|(?:省|市|区|县|旗)[\x{4e00}-\x{9fff}]*(?:镇|乡|街道)"
-    r"[\x{4e00}-\x{9fff}]*(?:村|社区))"
+    r"[0-9A-Za-z]+(?:号|弄|栋|幢|座|组|室|单元)|(?:省|市|区|县|旗)[\x{4e00}-\x{9fff}]*(?:镇|乡|街道)"
+    r"[\x{4e00}-\x{9fff}]*(?:村|社区)|(?:省|自治区|特别行政区|市)[\x{4e00}-\x{9fff}]{1,12}"
+    r"(?:市|区|县|旗|盟|州)[\x{4e00}-\x{9fff}]{1,20}(?:路|街|巷|道|弄|胡同|村|社区|镇|乡|小区|大厦))"
 )
+"""A road or compound word and a door or building number (幸福路12号, 罗街I座), a township and
+village, or a chain province/city → county/city → road, street or village (Faker-style
+``江苏省淑华市永川罗街I座 762328`` included)."""
 
 
 def _gated(values: pa.Array, gate: Mask, check: Callable[[pa.Array], Mask]) -> Mask:

@@ -13,6 +13,9 @@ texts that write a number some other way. Address patterns start only near their
 digit after a road word, 村/社区), and overlaps are resolved in Python only for the texts that
 have any. The result is exactly that of running every pattern over every text.
 
+That is the strict pass (``strict=True``). By default the recall pass (``text_recall``) adds
+what is shaped and placed like personal data, with a lower confidence and the reason.
+
 ``redact`` replaces each span by a placeholder naming its type, such as 【手机号】, so a
 reader still understands the complaint; the labels come from the grading policy.
 """
@@ -24,13 +27,15 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 
 from citybase.identifiers import is_valid_id_number_array, is_valid_uscc_array
+from citybase.privacy import text_numbers as tnum
 from citybase.privacy import text_patterns as tp
+from citybase.privacy import text_recall as tr
 from citybase.privacy import text_scan as ts
 from citybase.privacy import text_words as tw
 from citybase.privacy.policy import GradingPolicy, PiiType, load_policy
@@ -43,53 +48,104 @@ _ORDER: tuple[PiiType, ...] = (
 _PRIORITY: dict[PiiType, int] = {t: i for i, t in enumerate(_ORDER)}
 
 
+#: Confidence and reason of a span the strict pass found (validated under its standard).
+STRICT: dict[PiiType, tuple[float, str]] = {
+    "CN_ID_CARD": (0.99, "GB 11643 area code, birth date and check character"),
+    "CN_USCC": (0.99, "GB 32100 check character"),
+    "BANK_CARD": (0.95, "Luhn and a card issuer prefix"),
+    "CN_MOBILE": (0.95, "mobile numbering plan"),
+    "CN_LANDLINE": (0.9, "landline area code and local number"),
+    "EMAIL": (0.95, "e-mail address"),
+    "PASSPORT": (0.8, "passport number format"),
+    "CN_PLATE": (0.9, "GA 36 plate format"),
+    "IP_ADDRESS": (0.8, "IPv4 address"),
+    "GPS_COORDINATE": (0.8, "coordinate pair"),
+    "ADDRESS": (0.8, "road and door number, or township and village"),
+    "PERSON_NAME": (0.75, "surname next to a name cue"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
-    """``text[start:end]`` is personal information of ``type``."""
+    """``text[start:end]`` is personal information of ``type``.
+
+    ``confidence`` (0-1) and ``reason`` say why; they do not take part in equality, so two
+    detectors that find the same span agree whatever their reasons.
+    """
 
     start: int
     end: int
     type: PiiType
+    confidence: float = field(default=1.0, compare=False)
+    reason: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, object]:
-        return {"start": self.start, "end": self.end, "type": self.type}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "confidence": self.confidence,
+            "reason": self.reason,
+        }
 
 
 _Candidate = tuple[int, int, PiiType]
 _Check = Callable[[str], bool] | None
 
 
+_REASONS: list[tuple[float, str]] = []
+_REASON_IDS: dict[tuple[float, str], int] = {}
+
+
+def _reason_id(confidence: float, reason: str) -> int:
+    """A small integer for (confidence, reason), so spans carry them as an array."""
+    key = (confidence, reason)
+    if key not in _REASON_IDS:
+        _REASON_IDS[key] = len(_REASONS)
+        _REASONS.append(key)
+    return _REASON_IDS[key]
+
+
 class _Collected:
-    """Candidate spans in ``joined`` coordinates: parallel arrays of start, end, priority."""
+    """Candidate spans in ``joined`` coordinates: parallel arrays of start, end, priority
+    and reason id."""
 
     def __init__(self) -> None:
         self.starts: list[np.ndarray] = []
         self.ends: list[np.ndarray] = []
         self.kinds: list[np.ndarray] = []
+        self.reasons: list[np.ndarray] = []
 
-    def add(self, pii_type: PiiType, starts: np.ndarray, ends: np.ndarray) -> None:
+    def add(
+        self, pii_type: PiiType, starts: np.ndarray, ends: np.ndarray, reason: int | None = None
+    ) -> None:
+        """Add spans of one type; ``reason`` defaults to the strict pass's (``STRICT``)."""
         self.starts.append(np.asarray(starts, dtype=np.int64))
         self.ends.append(np.asarray(ends, dtype=np.int64))
         self.kinds.append(np.full(len(starts), _PRIORITY[pii_type], dtype=np.int64))
+        why = _reason_id(*STRICT[pii_type]) if reason is None else reason
+        self.reasons.append(np.full(len(starts), why, dtype=np.int64))
 
     def add_list(self, found: list[_Candidate]) -> None:
         for pii_type in {c[2] for c in found}:
             chosen = [c for c in found if c[2] == pii_type]
             self.add(pii_type, np.array([c[0] for c in chosen]), np.array([c[1] for c in chosen]))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Sorted by start and end; of spans found twice (a name after 市民 and before 反映,
         an ID number that also passes Luhn) only the one of the first type is kept, which
-        is what ``_resolve`` would keep anyway."""
+        is what ``_resolve`` would keep anyway (of the same type, the one added first: the
+        strict pass's reason before the recall pass's)."""
         empty = np.zeros(0, dtype=np.int64)
         starts = np.concatenate([empty, *self.starts])
         ends = np.concatenate([empty, *self.ends])
         kinds = np.concatenate([empty, *self.kinds])
+        reasons = np.concatenate([empty, *self.reasons])
         order = np.lexsort((kinds, ends, starts))
-        starts, ends, kinds = starts[order], ends[order], kinds[order]
+        starts, ends, kinds, reasons = starts[order], ends[order], kinds[order], reasons[order]
         first = np.ones(len(starts), dtype=np.bool_)
         first[1:] = (starts[1:] != starts[:-1]) | (ends[1:] != ends[:-1])
-        return starts[first], ends[first], kinds[first]
+        return starts[first], ends[first], kinds[first], reasons[first]
 
 
 def _matches(
@@ -177,7 +233,33 @@ def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
     return taken
 
 
-def _collect(batch: ts.Batch) -> _Collected:
+def _recall(
+    batch: ts.Batch, collected: _Collected, strict_addresses: list[tuple[int, int]]
+) -> None:
+    """Add the recall pass's candidates (``text_recall``) with their confidence and reason."""
+    starts, ends, kinds, _ = collected.arrays()
+    phone = (kinds == _PRIORITY["CN_MOBILE"]) | (kinds == _PRIORITY["CN_LANDLINE"])
+    phones = list(zip(starts[phone].tolist(), ends[phone].tolist(), strict=True))
+    by_type = {
+        t: (starts[kinds == _PRIORITY[t]], ends[kinds == _PRIORITY[t]])
+        for t in ("CN_ID_CARD", "BANK_CARD", "CN_MOBILE", "CN_LANDLINE")
+    }
+    hits, arrays = tr.recall_hits(batch, by_type, phones, strict_addresses)
+    for found_starts, found_ends, confidence, reason in arrays:
+        collected.add("PERSON_NAME", found_starts, found_ends, _reason_id(confidence, reason))
+    groups: dict[tuple[PiiType, int], list[tnum.Hit]] = {}
+    for h in hits:
+        groups.setdefault((h.type, _reason_id(h.confidence, h.reason)), []).append(h)
+    for (pii_type, why), chosen in groups.items():
+        collected.add(
+            pii_type,
+            np.array([h.start for h in chosen]),
+            np.array([h.end for h in chosen]),
+            why,
+        )
+
+
+def _collect(batch: ts.Batch, *, strict: bool) -> _Collected:
     collected = _Collected()
     irregular = ts.irregular_texts(batch)
     for pii_type, plain in ts.plain_numbers(batch, irregular).items():
@@ -195,22 +277,33 @@ def _collect(batch: ts.Batch) -> _Collected:
     )
     collected.add_list(found)
     address_starts, address_ends = tw.addresses(batch)
-    collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
-    collected.add("PERSON_NAME", *tw.person_names(batch))
+    if strict:
+        collected.add("ADDRESS", np.array(address_starts), np.array(address_ends))
+        collected.add("PERSON_NAME", *tw.person_names(batch))
+        return collected
+    # the recall pass reads every strict address on (to its building and postcode) and
+    # reports it, longer or not, so the strict ones are not added twice
+    strict_addresses = list(zip(address_starts, address_ends, strict=True))
+    _recall(batch, collected, strict_addresses)
     return collected
 
 
-def find_spans_batch(texts: Sequence[str]) -> list[list[Span]]:
-    """Spans for many texts at once; same result as ``find_spans`` on each, much faster."""
+def find_spans_batch(texts: Sequence[str], *, strict: bool = False) -> list[list[Span]]:
+    """Spans for many texts at once; same result as ``find_spans`` on each, much faster.
+
+    ``strict=True`` keeps only what the strict pass finds (identifiers valid under their
+    standard, names and addresses by the dictionary rules); the default adds what is shaped
+    and placed like personal data (``text_numbers``, ``text_names``, ``text_address``).
+    """
     if not texts:
         return []
     with _no_cyclic_gc():
-        return _spans(texts)
+        return _spans(texts, strict=strict)
 
 
-def _spans(texts: Sequence[str]) -> list[list[Span]]:
+def _spans(texts: Sequence[str], *, strict: bool) -> list[list[Span]]:
     batch = ts.make_batch(texts)
-    starts, ends, kinds = _collect(batch).arrays()
+    starts, ends, kinds, reasons = _collect(batch, strict=strict).arrays()
     owner = batch.text_of(starts)
     # Sorted by start, a span overlaps an earlier one iff it starts before the furthest end
     # so far (spans never cross the NUL between texts, so no reset per text is needed).
@@ -220,13 +313,18 @@ def _spans(texts: Sequence[str]) -> list[list[Span]]:
     tangled = np.unique(owner[overlapping])
     base = batch.starts[owner]
     names = np.array(_ORDER, dtype=object)[kinds].tolist()
-    spans = list(map(Span, (starts - base).tolist(), (ends - base).tolist(), names))
+    confidences = np.array([r[0] for r in _REASONS])[reasons].tolist()
+    why = np.array([r[1] for r in _REASONS], dtype=object)[reasons].tolist()
+    spans = list(
+        map(Span, (starts - base).tolist(), (ends - base).tolist(), names, confidences, why)
+    )
     bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
     result = [spans[a:b] for a, b in pairwise(bounds)]
     for text in tangled.tolist():
         own = result[text]
+        by_key = {(s.start, s.end, s.type): s for s in own}
         resolved = _resolve([(s.start, s.end, s.type) for s in own])
-        result[text] = [Span(s, e, t) for s, e, t in resolved]
+        result[text] = [by_key[c] for c in resolved]
     return result
 
 
@@ -249,9 +347,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def find_spans(text: str) -> list[Span]:
+def find_spans(text: str, *, strict: bool = False) -> list[Span]:
     """Non-overlapping PII spans in one text, in order."""
-    return find_spans_batch([text])[0]
+    return find_spans_batch([text], strict=strict)[0]
 
 
 def redact(text: str, spans: Sequence[Span], *, policy: GradingPolicy | None = None) -> str:

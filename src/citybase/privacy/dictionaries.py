@@ -50,6 +50,47 @@ def surnames() -> Surnames:
     )
 
 
+@cache
+def given_name_chars() -> frozenset[str]:
+    """Characters that occur in given names (``data/given_name_chars.txt``)."""
+    chars = frozenset(
+        c
+        for line in _read("given_name_chars.txt").splitlines()
+        if not line.startswith("#")
+        for c in line.strip()
+    )
+    if not chars:
+        raise ConfigurationError("privacy/data/given_name_chars.txt: no characters found")
+    return chars
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def trie_pattern(words: tuple[str, ...] | list[str]) -> str:
+    """One regular expression matching any of ``words``, longest first, factored as a trie.
+
+    ``re`` tries the branches of a flat alternation one by one at every position; with
+    shared prefixes factored out (市(?:民|长)…) it decides on one character at a time.
+    """
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        ends = "" in node
+        branches = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return "(?:" + build(trie) + ")"
+
+
 #: Suffixes of division names, longest first, so 自治州 wins over 州.
 DIVISION_SUFFIXES = (
     "特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "新区",

@@ -40,6 +40,7 @@ def _cjk_class(excluding: str) -> str:
     return "[" + "".join(parts) + "]"
 
 
+cjk_class = _cjk_class
 PLACE_CHAR = _cjk_class(STOP_CHARS)
 NOT_IN_NAMES = (
     STOP_CHARS
@@ -162,16 +163,20 @@ def trim_address_body(body: str) -> int:
 
 
 def trim_address_start(span: str) -> int:
-    """Offset where an address really starts: skip words before the first division token.
+    """Offset where an address really starts: skip words before the first known division.
 
-    ``…小区门口东城区南门街道五洲巷41号`` starts at 东城区 when 东城区 is a known division.
+    ``…小区门口东城区南门街道五洲巷41号`` starts at 东城区 when 东城区 is a known division;
+    ``地址广州市…`` at 广州市 (a division name may end in a character, 州, that is also a
+    suffix, so whole known names are looked for, not the first suffix).
     """
     names = divisions().names
-    for match in _DIVISION_TOKEN.finditer(span):
-        for start in range(match.start(), match.end() - 1):
-            if span[start : match.end()] in names:
+    first = _DIVISION_TOKEN.search(span)
+    if first is None:
+        return 0
+    for start in range(first.end() - 1):
+        for length in range(2, 11):
+            if span[start : start + length] in names:
                 return start
-        break
     return 0
 
 
