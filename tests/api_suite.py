@@ -508,6 +508,18 @@ ENDPOINTS: list[Endpoint] = [
         refused_as="other_officer",
         bad=({"sections": []}, "sections"),
     ),
+    # 一网统管 ops
+    E("GET", "/api/ops/categories", ok_as="applicant"),
+    E("GET", "/api/ops/my-reports", ok_as="applicant"),
+    E("GET", "/api/ops/hotspots", ok_as="analyst"),
+    E(
+        "GET",
+        "/api/ops/indicators",
+        ok_as="analyst",
+        params={"from": "2026-01-01", "to": "2026-01-31"},
+    ),
+    E("GET", "/api/ops/routing-rules", ok_as="admin"),
+    E("GET", "/api/ops/cases", ok_as="owner_officer"),
     # 一网通办 services
     E("GET", "/api/services/applications", ok_as="applicant"),
     E("GET", "/api/services/certificates", ok_as="applicant"),
@@ -539,6 +551,27 @@ PUBLIC: dict[str, str] = {
 # a sensor …): operation → the test module that covers them. The suite checks that module
 # exists; moving a row into ENDPOINTS (with its objects in tests/world.py) is always better.
 ELSEWHERE: dict[str, str] = {
+    **{
+        op: "tests/ops/test_cases.py"
+        for op in (
+            "POST /api/ops/cases",
+            "GET /api/ops/cases/{case_id}",
+            "POST /api/ops/cases/{case_id}/merge",
+            "POST /api/ops/cases/{case_id}/photos",
+            "GET /api/ops/cases/{case_id}/photos/{photo_id}",
+            "POST /api/ops/cases/{case_id}/replies",
+        )
+    },
+    "POST /api/ops/cases/{case_id}/actions/{action}": "tests/ops/test_loop.py",
+    **{
+        op: "tests/ops/test_routing.py"
+        for op in (
+            "POST /api/ops/routing-rules",
+            "PUT /api/ops/routing-rules/{rule_id}",
+            "DELETE /api/ops/routing-rules/{rule_id}",
+            "POST /api/ops/routing-test",
+        )
+    },
     **{
         op: "tests/services/test_apply_api.py"
         for op in (

@@ -75,6 +75,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("demo-city")
+    # Six months of 50,000 cases is the demo a person explores; page tests need far fewer.
+    os.environ.setdefault("CITYBASE_OPS_DEMO_CASES", "3000")
     settings = Settings(data_dir=data_dir)
     build_demo(settings=settings, seed=7, console=Console(quiet=True))
     return settings
