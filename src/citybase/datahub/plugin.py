@@ -98,9 +98,9 @@ def citybase_periodic_jobs() -> list[Any]:
 
 @hookimpl
 def citybase_event_types() -> list[type[Any]]:
-    from citybase.datahub.events import VersionLoaded
+    from citybase.datahub.events import VersionLoaded, VersionRestored
 
-    return [VersionLoaded]
+    return [VersionLoaded, VersionRestored]
 
 
 @hookimpl

@@ -40,6 +40,7 @@ from citybase.datahub import access, catalog, classify, versions
 from citybase.datahub.enums import OpenType
 from citybase.datahub.models import Dataset, LineageLink, Release
 from citybase.datahub.schemas import DatasetCreate
+from citybase.datahub.types import LoadConsent
 from citybase.errors import ValidationFailed
 from citybase.privacy.deid import DeidPolicy, apply_policy, settings_key
 from citybase.privacy.detect_columns import scan_table
@@ -184,13 +185,17 @@ def deidentify(
         suppressed = 0
         if k is not None and quasi_identifiers:
             suppressed = _suppress_small_classes(staged, quasi_identifiers, k, max_suppression)
-        report = versions.load_version(
+        from citybase.datahub.loading import load_version  # loading re-checks releases
+
+        report = load_version(
             db_session=db_session,
             data_dir=data_dir,
             actor=actor,
             name=target.name,
             source=staged,
             source_name=f"{src.name} v{src_version.number}, de-identified",
+            # the extract's schema and size follow from the policy the steward chose
+            consent=LoadConsent(accept_schema=True, confirm_shrink=True),
         )
     finally:
         staged.unlink(missing_ok=True)

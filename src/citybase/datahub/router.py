@@ -23,13 +23,21 @@ from citybase.datahub.schemas import (
     LineageRead,
     LoadReport,
     QualityRead,
+    RollbackCreate,
+    RollbackReport,
     RulesRead,
     SearchResults,
     ThemeRead,
     VersionDetail,
     VersionRead,
 )
-from citybase.datahub.types import ColumnProfile, ColumnType, IngestOptions, QualityRule
+from citybase.datahub.types import (
+    ColumnProfile,
+    ColumnType,
+    IngestOptions,
+    LoadConsent,
+    QualityRule,
+)
 from citybase.errors import ValidationFailed
 from citybase.identity.deps import CurrentUser, OptionalUser, SessionDep
 from citybase.identity.models import User
@@ -146,6 +154,29 @@ def get_version(
     )
 
 
+@router.post("/datasets/{name}/rollback", response_model=RollbackReport)
+def rollback(
+    name: str,
+    body: RollbackCreate,
+    request: Request,
+    user: CurrentUser,
+    db_session: SessionDep,
+) -> RollbackReport:
+    """Make an earlier version current again (audited). The dataset's rules run on it (a
+    blocking failure answers 422) and an open release is re-checked: if the version no
+    longer passes the release gate, the dataset is held back (``held_back`` true)."""
+    report = service.rollback_version(
+        db_session=db_session,
+        data_dir=data_dir_of(request),
+        actor=user,
+        name=name,
+        number=body.version,
+        settings=request.app.state.settings,
+    )
+    db_session.commit()
+    return report
+
+
 @router.get("/datasets/{name}/profile", response_model=list[ColumnProfile])
 def get_profile(name: str, user: OptionalUser, db_session: SessionDep) -> list[ColumnProfile]:
     ds = service.get_dataset(db_session=db_session, name=name, viewer=user)
@@ -248,10 +279,29 @@ def upload_version(
     column_types: Annotated[
         str | None, Form(description='Type overrides as JSON: {"column": "string"}.')
     ] = None,
+    accept_schema: Annotated[
+        bool,
+        Form(
+            description="Load even though a column loses its type (date → string …); "
+            "audited. Without it such a load answers 422 schema_change_refused naming the "
+            "lines and values."
+        ),
+    ] = False,
+    confirm_shrink: Annotated[
+        bool,
+        Form(
+            description="Load even though the file has far fewer rows than the current "
+            "version (CITYBASE_LOAD_SHRINK_CONFIRM_SHARE); audited. Without it: 422 "
+            "shrink_not_confirmed."
+        ),
+    ] = False,
 ) -> Any:
-    """Load a file as the next version. A blocking quality failure answers 422 with the report.
-    A file larger than CITYBASE_UPLOAD_JOB_MB answers 202 with the job (``Location``)."""
+    """Load a file as the next version. A blocking quality failure answers 422 with the report;
+    a column losing its type or a large shrink answers 422 unless accepted (``accept_schema``,
+    ``confirm_shrink``). A file larger than CITYBASE_UPLOAD_JOB_MB answers 202 with the job
+    (``Location``)."""
     options = _options(format, encoding, delimiter, sheet, column_types)
+    consent = LoadConsent(accept_schema=accept_schema, confirm_shrink=confirm_shrink)
     data_dir = data_dir_of(request)
     # 404 (or 403) before copying the upload anywhere
     service.get_dataset(db_session=db_session, name=name, viewer=user)
@@ -265,6 +315,7 @@ def upload_version(
             source_name=file.filename or source.name,
             options=options,
             data_dir=data_dir,
+            consent=consent,
         )
     try:
         report = service.load_version(
@@ -276,6 +327,7 @@ def upload_version(
             source_name=file.filename or source.name,
             options=options,
             settings=request.app.state.settings,
+            consent=consent,
         )
         db_session.commit()
     except service.LoadRejected as err:
