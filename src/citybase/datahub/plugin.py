@@ -18,6 +18,7 @@ domain = DomainPlugin(
         "citybase.datahub.router_elements:router",
         "citybase.datahub.router_privacy:router",
         "citybase.datahub.pages:router",
+        "citybase.datahub.pages_load:router",
         "citybase.datahub.pages_privacy:router",
     ],
     cli="citybase.datahub.cli:app",
