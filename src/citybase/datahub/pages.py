@@ -185,6 +185,7 @@ def dataset_page(
             "labels": _labels(locale),
             "api_base": f"/api/datahub/datasets/{ds.name}",
             "quality_text": service.quality_text,
+            "rule_kinds": service.rule_kinds(locale),
             "rolled_back": _rolled_back(request),
             "held_back": bool(ds.held_back),
             **classification_context(db_session, user, ds, settings),

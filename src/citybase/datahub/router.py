@@ -25,6 +25,7 @@ from citybase.datahub.schemas import (
     QualityRead,
     RollbackCreate,
     RollbackReport,
+    RuleKindRead,
     RulesRead,
     SearchResults,
     ThemeRead,
@@ -62,6 +63,17 @@ def list_themes() -> list[ThemeRead]:
     return [
         ThemeRead(code=t.code, name_zh=t.name_zh, name_en=t.name_en, dcat=t.dcat)
         for t in service.themes()
+    ]
+
+
+@router.get("/rule-kinds", response_model=list[RuleKindRead])
+def list_rule_kinds() -> list[RuleKindRead]:
+    """The kinds of quality rule a dataset may declare, with what each checks."""
+    return [
+        RuleKindRead(kind=kind, description_zh=zh, description_en=en)
+        for (kind, zh), (_, en) in zip(
+            service.rule_kinds("zh-CN"), service.rule_kinds("en"), strict=True
+        )
     ]
 
 

@@ -257,6 +257,12 @@ class RollbackReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+class RuleKindRead(BaseModel):
+    kind: str
+    description_zh: str
+    description_en: str
+
+
 class RulesRead(BaseModel):
     rules: list[QualityRule]
 

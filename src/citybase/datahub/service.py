@@ -36,9 +36,7 @@ from __future__ import annotations
 from citybase.datahub.access import (
     can_edit,
     can_read,
-    can_read_rows,
     ensure_can_read,
-    read_access,
     sees_metadata,
 )
 from citybase.datahub.catalog import (
@@ -77,6 +75,7 @@ from citybase.datahub.rows import (
 from citybase.datahub.rule_kinds import rule_kinds
 from citybase.datahub.rules import parse_rules_yaml, rules_of, set_rules
 from citybase.datahub.schemas import RollbackReport
+from citybase.datahub.scope import can_read_rows, read_access
 from citybase.datahub.score import quality_text
 from citybase.datahub.themes import licences, themes
 from citybase.datahub.types import LoadConsent
