@@ -178,6 +178,15 @@ class Settings(BaseSettings):
             "smaller ones load inside the request."
         ),
     )
+    load_shrink_confirm_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description=(
+            "A new version of a dataset with fewer rows than the current one by more than this "
+            "share (0.5: fewer than half) is refused unless the steward confirms the shrink."
+        ),
+    )
     upload_sweep_minutes: int = Field(
         60,
         ge=1,

@@ -56,6 +56,12 @@ def test_steward_loads_a_new_version_and_sees_reports(
     page.set_input_files("input[name=file]", str(csv))
     page.click("[data-testid=upload-form] button[type=submit]")
     page.wait_for_load_state("networkidle")
+    # two rows replacing the register: refused until the steward confirms the shrink
+    assert "行数大幅减少" in page.inner_text("[data-testid=shrink]")
+    page.set_input_files("input[name=file]", str(csv))
+    page.check("[data-testid=confirm-shrink]")
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
     report = page.inner_text("[data-testid=load-report]")
     assert "第 2 版" in report and "统计月份" in page.inner_text("[data-testid=drift]")
     failing = page.locator("[data-testid=load-report] tr[data-rule='range:常住人口']")
@@ -98,3 +104,47 @@ def test_steward_sees_the_registry_graded_and_its_release_reports(
     page.wait_for_load_state("networkidle")
     assert "通过" in page.inner_text("[data-testid=verdict]")
     assert int(page.inner_text("[data-testid=k]")) >= 5
+
+
+def test_steward_accepts_a_new_schema_by_checkbox_and_rolls_back(
+    page: Any, demo_server: LiveServer, tmp_path: Path
+) -> None:
+    header = "许可证编号,经营者名称,有效期至\n"
+    rows = [f"JY{i:014d},示范餐饮{i}号店,2026-{1 + i % 12:02d}-15\n" for i in range(1, 61)]
+    v1, v2 = tmp_path / "许可证.csv", tmp_path / "许可证-新版.csv"
+    v1.write_bytes((header + "".join(rows)).encode("gbk"))
+    rows[41] = "JY00000000000042,示范餐饮42号店,2022-13-45\n"  # record 42: line 43
+    v2.write_bytes((header + "".join(rows)).encode("gbk"))
+    login(page, demo_server, "scjg_steward", DEMO_PASSWORD)
+    page.goto(demo_server.url + "/datahub/new")
+    page.fill("input[name=name]", "scjg-licence-check")
+    page.fill("input[name=title]", "许可证核对")
+    page.click("[data-testid=dataset-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(demo_server.url + "/datahub/datasets/scjg-licence-check/upload")
+    assert page.locator("[data-testid=consent]").count() == 0  # nothing to accept yet
+    page.set_input_files("input[name=file]", str(v1))
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "第 1 版" in page.inner_text("[data-testid=load-report]")
+
+    page.set_input_files("input[name=file]", str(v2))
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    loss = page.locator("[data-testid=type-loss][data-column=有效期至]")
+    assert "43" in loss.inner_text() and "2022-13-45" in loss.inner_text()
+    assert "date → string" in page.inner_text("[data-testid=type-losses]")
+    assert page.locator("[data-testid=load-report]").count() == 0
+    page.set_input_files("input[name=file]", str(v2))
+    page.check("[data-testid=accept-schema]")
+    page.click("[data-testid=upload-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "第 2 版" in page.inner_text("[data-testid=load-report]")
+
+    page.goto(demo_server.url + "/datahub/datasets/scjg-licence-check")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=rollback-1]")
+    page.wait_for_load_state("networkidle")
+    assert "v1 已重新设为当前版本" in page.inner_text("[data-testid=rolled-back]")
+    current = page.locator("[data-testid=versions] tr[data-version='1']")
+    assert "当前" in current.inner_text()

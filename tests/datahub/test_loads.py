@@ -68,6 +68,11 @@ def test_second_version_reports_schema_drift(client: TestClient, steward: Actor)
         "11010519491231002X,张三,示范市东城区和平路1号,七十四,13800000000\n"
     ).encode()
     r = upload(client, steward, "dha-drift", v2, "v2.csv")
+    assert r.status_code == 422  # 年龄 loses its type (docs/datahub.md: schema acceptance)
+    assert r.json()["error"]["code"] == "schema_change_refused"
+    r = upload(
+        client, steward, "dha-drift", v2, "v2.csv", accept_schema="true", confirm_shrink="true"
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["previous_version"] == 1 and body["version"]["number"] == 2

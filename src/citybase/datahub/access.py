@@ -25,9 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from citybase.datahub.models import Dataset
-    from citybase.datahub.scope import ReadScope
     from citybase.identity.models import User
-    from citybase.settings import Settings
 
 PUBLIC_OPEN_TYPES = frozenset({OpenType.unconditional.value, OpenType.conditional.value})
 STEWARD_ROLES = frozenset({Role.data_steward.value, Role.platform_admin.value})
@@ -71,39 +69,6 @@ def ensure_can_read(
         "access (a sharing request) or read its metadata only.",
         code="access_required",
     )
-
-
-def read_access(
-    user: User | None, dataset: Dataset, *, db_session: Session, settings: Settings
-) -> ReadScope | None:
-    """How ``user`` may read rows: None means in full, a ``ReadScope`` means under a grant.
-
-    Raises the reason when neither (a plug-in's refusal, e.g. an expired grant, or the
-    usual "ask for access" message).
-    """
-    if can_read(user, dataset, db_session=db_session):
-        return None
-    if user is not None and is_staff(user):
-        from citybase.datahub.scope import read_scope
-
-        scope = read_scope(db_session=db_session, user=user, dataset=dataset, settings=settings)
-        if scope is not None:
-            return scope
-    ensure_can_read(user, dataset, db_session=db_session)
-    return None  # unreachable: ensure_can_read raised
-
-
-def can_read_rows(
-    user: User | None, dataset: Dataset, *, db_session: Session, settings: Settings
-) -> bool:
-    """May ``user`` read any rows of ``dataset``, in full or under a grant? (For pages.)"""
-    from citybase.errors import CitybaseError
-
-    try:
-        read_access(user, dataset, db_session=db_session, settings=settings)
-    except CitybaseError:
-        return False
-    return True
 
 
 def can_edit(user: User | None, dataset: Dataset) -> bool:

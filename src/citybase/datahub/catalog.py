@@ -17,6 +17,7 @@ from citybase.datahub.models import (
     DatasetColumn,
     ElementBinding,
 )
+from citybase.datahub.opengate import ensure_may_open
 from citybase.datahub.schemas import (
     ColumnRead,
     DatasetCreate,
@@ -236,8 +237,6 @@ def update_dataset(
             )
     _validate_fields(merged)
     if changes.get("open_type"):
-        from citybase.datahub.release import ensure_may_open
-
         ensure_may_open(db_session=db_session, dataset=ds, open_type=str(changes["open_type"]))
     detail: dict[str, Any] = {}
     for key, value in changes.items():

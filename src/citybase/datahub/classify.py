@@ -23,8 +23,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from citybase.audit import service as audit_service
-from citybase.datahub import access
+from citybase.datahub import access, catalog
 from citybase.datahub.models import Dataset, DatasetColumn
+from citybase.datahub.opengate import (
+    CONTEXT_TYPES,
+    SUBJECT_TYPES,
+    refresh_held_back,
+)
+from citybase.datahub.opengate import PERSONAL_TYPES as PERSONAL_TYPES  # opendata reads it here
+from citybase.datahub.opengate import personal_columns as personal_columns
 from citybase.db import utcnow
 from citybase.errors import ValidationFailed
 from citybase.privacy.detect_columns import ColumnResult, ScanResult, scan_table
@@ -48,18 +55,6 @@ REASON_MIN = 4
 # A detection below this confidence is shown to the steward as a hint but not acted on
 # (no masking, no grade): e.g. half of a two-value "站点名称" column looking like names.
 ACCEPT_CONFIDENCE = 0.5
-
-
-# Types that identify a natural person on their own; a dataset with none of them is about
-# places or organisations, and its addresses, coordinates, landlines and IP addresses are not
-# personal information (a school's address, a bus stop's coordinates).
-SUBJECT_TYPES: frozenset[str] = frozenset(
-    {"CN_ID_CARD", "PERSON_NAME", "CN_MOBILE", "PASSPORT", "BANK_CARD", "EMAIL", "CN_PLATE"}
-)
-CONTEXT_TYPES: frozenset[str] = frozenset(
-    {"ADDRESS", "GPS_COORDINATE", "CN_LANDLINE", "IP_ADDRESS"}
-)
-PERSONAL_TYPES = SUBJECT_TYPES | CONTEXT_TYPES  # CN_USCC names an organisation
 
 
 def accepted(result: ColumnResult) -> PiiType | None:
@@ -171,21 +166,6 @@ def regrade(*, db_session: Session, dataset: Dataset, policy: GradingPolicy) -> 
     return grade
 
 
-def personal_columns(*, db_session: Session, dataset: Dataset) -> dict[str, str]:
-    """Present columns carrying personal information (not USCCs): name -> PII type."""
-    return {
-        c.name: c.pii_type
-        for c in db_session.scalars(
-            select(DatasetColumn).where(
-                DatasetColumn.dataset_id == dataset.id,
-                DatasetColumn.present.is_(True),
-                DatasetColumn.pii_type.is_not(None),
-            )
-        )
-        if c.pii_type in PERSONAL_TYPES
-    }
-
-
 def _reason(reason: str) -> str:
     cleaned = (reason or "").strip()
     if len(cleaned) < REASON_MIN:
@@ -242,9 +222,6 @@ def override_column(
     db_session.flush()
     _recontext(db_session, dataset, policy)
     regrade(db_session=db_session, dataset=dataset, policy=policy)
-    from citybase.datahub import catalog
-    from citybase.datahub.release import refresh_held_back
-
     refresh_held_back(db_session=db_session, dataset=dataset)
     catalog.reindex(db_session=db_session, dataset=dataset)
     audit_service.record(

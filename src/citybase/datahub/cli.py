@@ -60,8 +60,26 @@ def ingest(
     types: Annotated[
         list[str], typer.Option("--type", help="Override a column type: COLUMN=TYPE.")
     ] = [],  # noqa: B006
+    accept_schema: Annotated[
+        bool,
+        typer.Option(
+            "--accept-schema",
+            help="Load even though a column loses its type (date → string …); audited.",
+        ),
+    ] = False,
+    confirm_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-shrink",
+            help="Load even though the file has far fewer rows than the current version; "
+            "audited (CITYBASE_LOAD_SHRINK_CONFIRM_SHARE).",
+        ),
+    ] = False,
 ) -> None:
-    """Load a file as the next version of a dataset, with progress; prints drift and quality."""
+    """Load a file as the next version of a dataset, with progress; prints drift and quality.
+
+    A column losing its type, or a file much smaller than the current version, refuses the
+    load (naming the lines and values) unless --accept-schema / --confirm-shrink is given."""
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -73,7 +91,7 @@ def ingest(
 
     from citybase.datahub import service
     from citybase.datahub.schemas import DatasetCreate
-    from citybase.datahub.types import IngestOptions
+    from citybase.datahub.types import IngestOptions, LoadConsent
 
     settings = load_settings()
     try:
@@ -135,6 +153,7 @@ def ingest(
                 options=options,
                 settings=settings,
                 progress=advance,
+                consent=LoadConsent(accept_schema=accept_schema, confirm_shrink=confirm_shrink),
             )
         v = report.version
         console.print(
@@ -181,7 +200,7 @@ def list_datasets(
                 f"v{d.current_version}" if d.current_version else "-",
                 str(d.row_count) if d.row_count is not None else "-",
                 d.source_format or "-",
-                f"{d.quality_score:.1%}" if d.quality_score is not None else "-",
+                service.quality_text(d.quality_score),
                 _failing(d),
             )
     console.print(table)
@@ -220,7 +239,7 @@ def show(name: str) -> None:
                 f"{v.loaded_at:%Y-%m-%d %H:%M}",
                 str(v.row_count),
                 f"{v.source_name} ({v.source_format})",
-                f"{v.quality_score:.1%}" if v.quality_score is not None else "-",
+                vr.quality_text,
                 drift or "-",
             )
         console.print(table)
@@ -233,6 +252,8 @@ def show(name: str) -> None:
 def _print_quality(report: QualityReport) -> None:
     from rich.table import Table
 
+    from citybase.datahub.score import quality_text
+
     table = Table(
         "rule",
         "column",
@@ -240,7 +261,7 @@ def _print_quality(report: QualityReport) -> None:
         "failed",
         "score",
         "detail",
-        title=f"quality {report.score:.1%}",
+        title=f"quality {quality_text(report.score)}",
     )
     for r in report.results:
         sample = (
@@ -254,7 +275,7 @@ def _print_quality(report: QualityReport) -> None:
             r.rule.column or "-",
             str(r.checked),
             str(r.failed),
-            f"{r.score:.1%}",
+            quality_text(r.score),
             sample,
         )
     console.print(table)
@@ -285,6 +306,35 @@ def quality(
             db_session=s, data_dir=settings.data_dir, actor=None, name=name
         )
         _print_quality(report)
+
+
+@app.command("rollback")
+@friendly_errors
+def rollback(
+    name: str,
+    to: Annotated[int, typer.Option("--to", min=1, help="The version to make current again.")],
+) -> None:
+    """Make an earlier version of a dataset current again (audited; the open release is
+    re-checked and the dataset held back if that version no longer passes the gate)."""
+    from citybase.datahub import service
+
+    settings = load_settings()
+    with db_session(settings) as s:
+        report = service.rollback_version(
+            db_session=s,
+            data_dir=settings.data_dir,
+            actor=None,
+            name=name,
+            number=to,
+            settings=settings,
+        )
+    console.print(
+        f"[green]{name}[/]: version {report.current_version} is current again "
+        f"(was {report.previous_version}), {report.rows} rows, quality {report.quality_text}"
+        + (" — [yellow]held back from the open catalogue[/]" if report.held_back else "")
+    )
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
 
 
 @app.command("consistency")

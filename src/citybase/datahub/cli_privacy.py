@@ -94,13 +94,13 @@ def deidentify(
     ] = "",
 ) -> None:
     """Apply a de-identification policy to a dataset into a derived extract (with lineage)."""
-    from citybase.datahub import release
+    from citybase.datahub import extracts
     from citybase.privacy.deid import DeidPolicy
 
     settings = load_settings()
     parsed = DeidPolicy.load(policy)
     with db_session(settings) as s:
-        report = release.deidentify(
+        report = extracts.deidentify(
             db_session=s,
             data_dir=settings.data_dir,
             settings=settings,

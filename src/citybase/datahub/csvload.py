@@ -65,8 +65,9 @@ def load_csv(
     work: Work,
     options: IngestOptions,
     meter: Progress,
-) -> tuple[str, str]:
-    """Write ``tmp`` from a CSV file; returns (encoding, delimiter) as detected or given."""
+) -> tuple[str, str, int]:
+    """Write ``tmp`` from a CSV file; returns (encoding, delimiter) as detected or given,
+    and the line of the file the first data row starts on (title lines and header above)."""
     codec, detected = choose_codec(source, head, at_eof, options)
     size = meter.total
     readable, start = source, 0.0
@@ -131,7 +132,7 @@ def load_csv(
                 widened |= _not_integer_columns(con, readable, dialect, options)
             whole_file = True
             continue
-        return codec, delimiter
+        return codec, delimiter, dialect.skip + (1 if dialect.header else 0) + 1
     raise ValidationFailed(
         f"{shown(source)}: column types could not be settled; set "
         "schema_override for the mixed columns",

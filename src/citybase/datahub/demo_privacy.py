@@ -3,7 +3,7 @@ and a raw release attempt that the gate blocks — what a steward finds on the R
 
 from __future__ import annotations
 
-from citybase.datahub import catalog, classify, release
+from citybase.datahub import catalog, classify, extracts, release
 from citybase.demo.context import DemoContext
 from citybase.privacy.deid import DeidPolicy
 
@@ -61,7 +61,7 @@ def build_privacy(ctx: DemoContext) -> None:
         )
     ctx.progress.advance(task)
     with ctx.session() as s:
-        release.deidentify(
+        extracts.deidentify(
             db_session=s,
             data_dir=ctx.data_dir,
             settings=settings,

@@ -18,3 +18,18 @@ class VersionLoaded(DomainEvent):
     rows: int
     held_back: bool
     quality_score: float | None = None
+
+
+class VersionRestored(DomainEvent):
+    """An earlier version of a dataset became current again (a rollback). Published after
+    the release re-check, like ``VersionLoaded``; seen live by the owning department."""
+
+    event_type = "datahub.VersionRestored"
+    version = 1
+
+    dataset: str
+    number: int
+    previous: int | None
+    rows: int
+    held_back: bool
+    quality_score: float | None = None

@@ -29,7 +29,13 @@ from citybase.datahub.bytescan import BOM_UTF8
 from citybase.datahub.duck import column_type, connect, sql_string
 from citybase.datahub.encoding import is_utf8_name, read_head, transcode_to_utf8
 from citybase.datahub.filenames import showing, shown
-from citybase.datahub.types import ColumnSchema, DetectedFormat, IngestOptions, IngestResult
+from citybase.datahub.types import (
+    ColumnSchema,
+    DetectedFormat,
+    IngestOptions,
+    IngestResult,
+    LineMap,
+)
 from citybase.datahub.workfiles import (
     Progress,
     ProgressCallback,
@@ -120,7 +126,7 @@ def _ingest_file(
     try:
         con = connect()
         try:
-            encoding, delimiter = _load(
+            encoding, delimiter, lines = _load(
                 con, fmt, source, head, at_eof, tmp, work, options, meter, limits
             )
             columns, rows = _written_schema(con, tmp)
@@ -145,6 +151,7 @@ def _ingest_file(
         delimiter=delimiter,
         bytes_read=size,
         seconds=round(time.perf_counter() - started, 3),
+        lines=lines,
     )
 
 
@@ -159,11 +166,15 @@ def _load(
     options: IngestOptions,
     meter: Progress,
     limits: xlsx.XlsxLimits,
-) -> tuple[str | None, str | None]:
-    """Write ``tmp`` from ``source``; returns (encoding, delimiter) where they apply."""
+) -> tuple[str | None, str | None, LineMap]:
+    """Write ``tmp`` from ``source``; returns (encoding, delimiter) where they apply and
+    where each record stands in the file (see ``LineMap``)."""
     size = meter.total
     if fmt == "csv":
-        return csvload.load_csv(con, source, head, at_eof, tmp, work, options, meter)
+        codec, delimiter, first = csvload.load_csv(
+            con, source, head, at_eof, tmp, work, options, meter
+        )
+        return codec, delimiter, LineMap(label="line", starts=[(1, first)])
     if fmt in ("json", "ndjson"):
         codec, detected = csvload.choose_codec(source, head, at_eof, options)
         readable = source
@@ -174,15 +185,17 @@ def _load(
             )
         with meter.watch(con, size / 2 if readable != source else 0, size):
             loaders.load_json(con, readable, fmt, tmp, options)
-        return codec, None
+        return codec, None, LineMap()
     if fmt == "parquet":
         with meter.watch(con, 0, size):
             loaders.load_parquet(con, source, tmp, options)
-        return None, None
+        return None, None, LineMap()
     if fmt == "xlsx":
         stage = work.temp("stage")
-        xlsx.load_xlsx(con, source, stage, tmp, options, lambda f: meter.at(f * size), limits)
-        return None, None
+        starts = xlsx.load_xlsx(
+            con, source, stage, tmp, options, lambda f: meter.at(f * size), limits
+        )
+        return None, None, LineMap(label="row", starts=starts)
     raise ValidationFailed(f"format {fmt!r} is not supported", field="format")
 
 

@@ -7,19 +7,18 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from citybase.datahub import forms, service, uploads
+from citybase.datahub import forms, service
 from citybase.datahub.enums import FREQUENCY_LABELS, OPEN_LABELS, SHARING_LABELS
 from citybase.datahub.pages_privacy import classification_context
-from citybase.datahub.router import _options, receive_upload
 from citybase.datahub.rules import without_samples
 from citybase.datahub.schemas import DatasetCreate, DatasetUpdate
 from citybase.datahub.types import RowQuery
 from citybase.db import utcnow
-from citybase.errors import CitybaseError, ValidationFailed
+from citybase.errors import CitybaseError
 from citybase.identity.deps import CurrentUser, SessionDep
 from citybase.web.i18n import request_locale
 from citybase.web.templating import render
@@ -185,9 +184,19 @@ def dataset_page(
             "editable": service.can_edit(user, ds),
             "labels": _labels(locale),
             "api_base": f"/api/datahub/datasets/{ds.name}",
+            "quality_text": service.quality_text,
+            "rule_kinds": service.rule_kinds(locale),
+            "rolled_back": _rolled_back(request),
+            "held_back": bool(ds.held_back),
             **classification_context(db_session, user, ds, settings),
         },
     )
+
+
+def _rolled_back(request: Request) -> int | None:
+    """The version the rollback form just made current (for the notice), if any."""
+    raw = request.query_params.get("rolled_back", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 @router.get("/datahub/datasets/{name}/edit")
@@ -220,76 +229,6 @@ async def edit_dataset(
         )
         return render(request, "datahub/edit.html", ctx, status_code=forms.status(exc))
     return RedirectResponse(f"/datahub/datasets/{name}", status_code=303)
-
-
-@router.get("/datahub/datasets/{name}/upload")
-def upload_form(request: Request, name: str, user: CurrentUser, db_session: SessionDep) -> Response:
-    ds = service.get_dataset(db_session=db_session, name=name, viewer=user)
-    from citybase.datahub.access import ensure_can_edit
-
-    ensure_can_edit(user, ds, what="load data into")
-    return render(
-        request, "datahub/upload.html", {"ds": ds, "report": None, "rejected": None, "error": None}
-    )
-
-
-@router.post("/datahub/datasets/{name}/upload")
-def upload(
-    request: Request,
-    name: str,
-    user: CurrentUser,
-    db_session: SessionDep,
-    file: Annotated[UploadFile, File()],
-    format: Annotated[str, Form()] = "",
-    encoding: Annotated[str, Form()] = "",
-    sheet: Annotated[str, Form()] = "",
-    column_types: Annotated[str, Form()] = "",
-) -> Response:
-    ds = service.get_dataset(db_session=db_session, name=name, viewer=user)
-    ctx: dict[str, Any] = {"ds": ds, "report": None, "rejected": None, "error": None}
-    if not file.filename:
-        ctx["error"] = ValidationFailed("Choose a file to upload.", field="file")
-        return render(request, "datahub/upload.html", ctx, status_code=422)
-    source: Path | None = None
-    try:
-        options = _options(format, encoding, None, sheet, column_types)
-        source = receive_upload(
-            file, _data_dir(request), max_mb=request.app.state.settings.max_upload_mb
-        )
-        if uploads.is_large(source, request.app.state.settings):  # a job; its page shows it
-            job_id = uploads.queue_upload(
-                db_session=db_session,
-                name=name,
-                actor=user,
-                source=source,
-                source_name=file.filename,
-                options=options,
-                data_dir=_data_dir(request),
-            )
-            source = None
-            return RedirectResponse(f"/jobs/{job_id}", status_code=303)
-        ctx["report"] = service.load_version(
-            db_session=db_session,
-            data_dir=_data_dir(request),
-            actor=user,
-            name=name,
-            source=source,
-            settings=request.app.state.settings,
-            source_name=file.filename,
-            options=options,
-        )
-        db_session.commit()
-        status = 201
-    except service.LoadRejected as err:
-        db_session.rollback()
-        ctx["rejected"], ctx["error"], status = err.report, err, err.status
-    except CitybaseError as err:
-        db_session.rollback()
-        ctx["error"], status = err, err.status
-    finally:
-        if source is not None:
-            source.unlink(missing_ok=True)
-    return render(request, "datahub/upload.html", ctx, status_code=status)
 
 
 @router.post("/datahub/datasets/{name}/quality")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from citybase.datahub import access, catalog, classify, release
+from citybase.datahub import access, catalog, classify, extracts, release
 from citybase.datahub.models import Dataset, Release
 from citybase.datahub.router import data_dir_of
 from citybase.datahub.router_privacy import classification_of
@@ -118,7 +118,7 @@ def deidentify(
     into: Annotated[str, Form()],
     policy_yaml: Annotated[str, Form()],
 ) -> Response:
-    release.deidentify(
+    extracts.deidentify(
         db_session=db_session,
         data_dir=data_dir_of(request),
         settings=request.app.state.settings,

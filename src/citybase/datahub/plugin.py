@@ -18,6 +18,7 @@ domain = DomainPlugin(
         "citybase.datahub.router_elements:router",
         "citybase.datahub.router_privacy:router",
         "citybase.datahub.pages:router",
+        "citybase.datahub.pages_load:router",
         "citybase.datahub.pages_privacy:router",
     ],
     cli="citybase.datahub.cli:app",
@@ -98,9 +99,9 @@ def citybase_periodic_jobs() -> list[Any]:
 
 @hookimpl
 def citybase_event_types() -> list[type[Any]]:
-    from citybase.datahub.events import VersionLoaded
+    from citybase.datahub.events import VersionLoaded, VersionRestored
 
-    return [VersionLoaded]
+    return [VersionLoaded, VersionRestored]
 
 
 @hookimpl

@@ -31,7 +31,6 @@ nothing was checked); the report's score is the mean over rules.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,23 +46,12 @@ from citybase.datahub.duck import (
     quote_ident,
     thread_connection,
 )
+from citybase.datahub.rule_kinds import Freshness, Plan, Target, kind_of, today_ymd
+from citybase.datahub.score import report_score
 from citybase.datahub.types import ColumnSchema, QualityReport, QualityRule, RuleResult
 from citybase.errors import ValidationFailed
 
 _ROW = ROW_NUMBER
-
-
-@dataclass
-class _Plan:
-    index: int
-    rule: QualityRule
-    label: str
-    column: str | None = None
-    stages: list[list[str]] = field(default_factory=list)  # projections before the test
-    fail: str | None = None  # SQL boolean, TRUE when the row fails
-    params: dict[str, Any] = field(default_factory=dict)
-    detail: str = ""
-    numpy_check: bool = False  # GB 11643 on a text column: checksums.gb11643_failures
 
 
 def run_rules(
@@ -105,7 +93,7 @@ def run_rules(
                 con,
                 parquet_scan(path),
                 p.column,
-                today_ymd=_ymd(now),
+                today_ymd=today_ymd(now),
                 limit=max(sample_size, 0),
             )
             samples = [{"row": n, p.column: v} for n, v in found]
@@ -122,8 +110,7 @@ def run_rules(
                 message=_message(p, checked, failed),
             )
         )
-    mean = round(sum(r.score for r in results) / len(results), 6)
-    return QualityReport(score=mean, results=results)
+    return QualityReport(score=report_score(results), results=results)
 
 
 # --- planning: validate each rule and turn it into SQL -----------------------------------
@@ -137,9 +124,10 @@ def _plan(
     duck_types: dict[str, str],
     references: dict[tuple[str, str], Path],
     now: dt.datetime,
-) -> _Plan:
+) -> Plan:
+    """Check the rule's column, then let its kind (``rule_kinds``) make the SQL."""
     label = rule.name or f"{rule.kind}({rule.column or 'load time'})"
-    p = _Plan(index=i, rule=rule, label=label, column=rule.column)
+    p = Plan(index=i, rule=rule, label=label, column=rule.column)
     where = f"rules[{i}]"
 
     def refuse(message: str, part: str = "params") -> ValidationFailed:
@@ -148,141 +136,32 @@ def _plan(
     if rule.column is not None and rule.column not in schema:
         known = ", ".join(list(schema)[:30])
         raise refuse(f"column {rule.column!r} is not in the dataset (columns: {known})", "column")
-    if rule.column is None and rule.kind != "freshness":
+    kind = kind_of(rule.kind)
+    if rule.column is None and kind.needs_column:
         raise refuse(f"a {rule.kind} rule needs a column", "column")
-    if rule.kind == "freshness":
-        _plan_freshness(p, schema, refuse)
+    if isinstance(kind, Freshness):
+        kind.plan_dataset(p, schema, refuse)
         return p
     assert rule.column is not None
-    q = quote_ident(rule.column)
-    col = schema[rule.column]
-    duck_type = duck_types[rule.column]
-    text = q if col.type == "string" else f"CAST({q} AS VARCHAR)"
-    key = f"p{i}"
-    if rule.kind == "not_null":
-        blank = f" OR trim({q}) = ''" if col.type == "string" else ""
-        p.fail = f"({q} IS NULL{blank})"
-    elif rule.kind == "unique":
-        p.fail = None
-    elif rule.kind == "regex":
-        pattern = rule.params.get("pattern")
-        if not isinstance(pattern, str) or not pattern:
-            raise refuse("params.pattern must be a regular expression")
-        pattern = pattern.removeprefix("^").removesuffix("$") if _anchored(pattern) else pattern
-        try:
-            fetch_one(con, "SELECT regexp_full_match('', $p)", {"p": pattern})
-        except duckdb.Error as exc:
-            raise refuse(f"params.pattern is not a valid regular expression ({exc})") from None
-        p.params[key] = pattern
-        p.fail = f"NOT regexp_full_match({text}, ${key})"
-        p.detail = f" {pattern}"
-    elif rule.kind == "allowed_values":
-        values = rule.params.get("values")
-        if not isinstance(values, list) or not values:
-            raise refuse("params.values must be a non-empty list")
-        _require_cast(
-            con,
-            [None if v is None else v for v in values],
-            f"{duck_type}[]",
-            refuse,
-            "params.values do not all fit the column's type",
-        )
-        p.params[key] = values
-        p.fail = f"NOT list_contains(CAST(${key} AS {duck_type}[]), {q})"
-    elif rule.kind == "range":
-        low, high = rule.params.get("min"), rule.params.get("max")
-        if low is None and high is None:
-            raise refuse("params needs min, max or both")
-        tests = []
-        for bound, op, name in ((low, "<", "min"), (high, ">", "max")):
-            if bound is None:
-                continue
-            _require_cast(
-                con,
-                bound,
-                duck_type,
-                refuse,
-                f"params.{name} {bound!r} does not fit the column's type",
-            )
-            p.params[f"{key}{name}"] = bound
-            tests.append(f"{q} {op} CAST(${key}{name} AS {duck_type})")
-        p.fail = "(" + " OR ".join(tests) + ")"
-        p.detail = f" [{'' if low is None else low}, {'' if high is None else high}]"
-    elif rule.kind == "reference":
-        p.fail = _reference_fail(rule, q, col, references, refuse)
-    elif rule.kind == "checksum":
-        scheme = rule.params.get("scheme")
-        if scheme not in checksums.SCHEMES:
-            raise refuse(f"params.scheme must be one of {', '.join(checksums.SCHEMES)}")
-        p.detail = f" {checksums.SCHEME_LABELS[scheme]}"
-        if scheme == "gb11643" and col.type == "string":
-            p.numpy_check = True
-            return p
-        prefix = f"__c{i}"
-        p.stages = checksums.stages(scheme, text, prefix)
-        p.fail = f"NOT {checksums.valid(scheme, prefix, _ymd(now))}"
-    else:  # pragma: no cover - RuleKind is a closed Literal
-        raise refuse(f"unknown rule kind {rule.kind!r}", "kind")
-    if p.fail is not None and rule.kind != "not_null":
-        p.fail = f"({q} IS NOT NULL AND coalesce({p.fail}, false))"
+    target = Target(
+        q=quote_ident(rule.column),
+        col=schema[rule.column],
+        duck_type=duck_types[rule.column],
+        key=f"p{i}",
+        con=con,
+        references=references,
+        today_ymd=today_ymd(now),
+    )
+    kind.plan(p, target, refuse)
+    if p.fail is not None and not kind.checks_nulls:
+        p.fail = f"({target.q} IS NOT NULL AND coalesce({p.fail}, false))"
     return p
-
-
-def _anchored(pattern: str) -> bool:
-    return pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")
-
-
-def _require_cast(
-    con: duckdb.DuckDBPyConnection, value: Any, duck_type: str, refuse: Any, message: str
-) -> None:
-    try:
-        fetch_one(con, f"SELECT CAST($v AS {duck_type})", {"v": value})
-    except duckdb.Error:
-        raise refuse(message) from None
-
-
-def _reference_fail(
-    rule: QualityRule,
-    q: str,
-    col: ColumnSchema,
-    references: dict[tuple[str, str], Path],
-    refuse: Any,
-) -> str:
-    dataset, ref_column = rule.params.get("dataset"), rule.params.get("column")
-    if not isinstance(dataset, str) or not isinstance(ref_column, str):
-        raise refuse("params needs dataset and column")
-    ref_path = references.get((dataset, ref_column))
-    if ref_path is None:
-        raise refuse(
-            f"the referenced dataset {dataset!r} (column {ref_column!r}) was not "
-            "provided: load that dataset first"
-        )
-    ref_schema = {c.name: c for c in parquet_schema(ref_path)}
-    if ref_column not in ref_schema:
-        raise refuse(f"column {ref_column!r} is not in the referenced dataset {dataset!r}")
-    rq = quote_ident(ref_column)
-    same = ref_schema[ref_column].type == col.type
-    left = q if same else f"CAST({q} AS VARCHAR)"
-    right = rq if same else f"CAST({rq} AS VARCHAR)"
-    return f"{left} NOT IN (SELECT {right} FROM {parquet_scan(ref_path)} WHERE {rq} IS NOT NULL)"
-
-
-def _plan_freshness(p: _Plan, schema: dict[str, ColumnSchema], refuse: Any) -> None:
-    age = p.rule.params.get("max_age_days")
-    if isinstance(age, bool) or not isinstance(age, int | float) or age < 0:
-        raise refuse("params.max_age_days must be a number of days >= 0")
-    if p.column is not None and schema[p.column].type not in ("date", "timestamp"):
-        raise refuse(
-            f"column {p.column!r} is {schema[p.column].type}; freshness needs a date "
-            "or timestamp column",
-            "column",
-        )
 
 
 # --- running ---------------------------------------------------------------------------------
 
 
-def _relation(path: Path, plans: list[_Plan]) -> str:
+def _relation(path: Path, plans: list[Plan]) -> str:
     """Nested SELECTs: each level adds the rules' staged projections, the last the tests."""
     sql = f"SELECT * FROM {parquet_scan(path, row_numbers=True)}"
     depth = max((len(p.stages) for p in plans), default=0)
@@ -296,7 +175,7 @@ def _relation(path: Path, plans: list[_Plan]) -> str:
 
 
 def _count(
-    con: duckdb.DuckDBPyConnection, relation: str, plans: list[_Plan], params: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, relation: str, plans: list[Plan], params: dict[str, Any]
 ) -> dict[int, tuple[int, int]]:
     parts = ["count(*)"]
     for p in plans:
@@ -314,7 +193,7 @@ def _count(
 def _samples(
     con: duckdb.DuckDBPyConnection,
     relation: str,
-    p: _Plan,
+    p: Plan,
     params: dict[str, Any],
     limit: int,
 ) -> list[dict[str, Any]]:
@@ -365,7 +244,7 @@ def _duplicates(
 def _stale(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    p: _Plan,
+    p: Plan,
     now: dt.datetime,
     loaded_at: dt.datetime | None,
 ) -> int:
@@ -390,35 +269,18 @@ def _stale(
     return 1 if age > max_age else 0
 
 
-def _message(p: _Plan, checked: int, failed: int) -> str:
-    kind = p.rule.kind
-    if kind == "freshness":
+def _message(p: Plan, checked: int, failed: int) -> str:
+    if p.rule.kind == "freshness":
         limit = p.rule.params.get("max_age_days")
         verdict = "too old" if failed else "fresh"
         return f"{verdict}{p.detail} (allowed {limit} days)"
-    what = {
-        "not_null": f"rows have no {p.column}",
-        "unique": f"rows share their {p.column} with another row",
-        "regex": f"values do not match{p.detail}",
-        "allowed_values": "values are not among the allowed values",
-        "range": f"values are outside{p.detail}",
-        "reference": "values are not found in "
-        f"{p.rule.params.get('dataset')}.{p.rule.params.get('column')}",
-        "checksum": f"values are not valid{p.detail}",
-    }[kind]
-    if kind == "unique":
-        return f"{failed:,} of {checked:,} {what}{p.detail}"
-    return f"{failed:,} of {checked:,} {what}"
+    return f"{failed:,} of {checked:,} {kind_of(p.rule.kind).what(p)}"
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         return value
     return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def _ymd(now: dt.datetime) -> int:
-    return int(now.date().strftime("%Y%m%d"))
 
 
 def _utcnow() -> dt.datetime:

@@ -23,13 +23,22 @@ from citybase.datahub.schemas import (
     LineageRead,
     LoadReport,
     QualityRead,
+    RollbackCreate,
+    RollbackReport,
+    RuleKindRead,
     RulesRead,
     SearchResults,
     ThemeRead,
     VersionDetail,
     VersionRead,
 )
-from citybase.datahub.types import ColumnProfile, ColumnType, IngestOptions, QualityRule
+from citybase.datahub.types import (
+    ColumnProfile,
+    ColumnType,
+    IngestOptions,
+    LoadConsent,
+    QualityRule,
+)
 from citybase.errors import ValidationFailed
 from citybase.identity.deps import CurrentUser, OptionalUser, SessionDep
 from citybase.identity.models import User
@@ -54,6 +63,17 @@ def list_themes() -> list[ThemeRead]:
     return [
         ThemeRead(code=t.code, name_zh=t.name_zh, name_en=t.name_en, dcat=t.dcat)
         for t in service.themes()
+    ]
+
+
+@router.get("/rule-kinds", response_model=list[RuleKindRead])
+def list_rule_kinds() -> list[RuleKindRead]:
+    """The kinds of quality rule a dataset may declare, with what each checks."""
+    return [
+        RuleKindRead(kind=kind, description_zh=zh, description_en=en)
+        for (kind, zh), (_, en) in zip(
+            service.rule_kinds("zh-CN"), service.rule_kinds("en"), strict=True
+        )
     ]
 
 
@@ -144,6 +164,29 @@ def get_version(
     return service.version_detail(
         ds, version, with_values=service.can_read(user, ds, db_session=db_session)
     )
+
+
+@router.post("/datasets/{name}/rollback", response_model=RollbackReport)
+def rollback(
+    name: str,
+    body: RollbackCreate,
+    request: Request,
+    user: CurrentUser,
+    db_session: SessionDep,
+) -> RollbackReport:
+    """Make an earlier version current again (audited). The dataset's rules run on it (a
+    blocking failure answers 422) and an open release is re-checked: if the version no
+    longer passes the release gate, the dataset is held back (``held_back`` true)."""
+    report = service.rollback_version(
+        db_session=db_session,
+        data_dir=data_dir_of(request),
+        actor=user,
+        name=name,
+        number=body.version,
+        settings=request.app.state.settings,
+    )
+    db_session.commit()
+    return report
 
 
 @router.get("/datasets/{name}/profile", response_model=list[ColumnProfile])
@@ -248,10 +291,29 @@ def upload_version(
     column_types: Annotated[
         str | None, Form(description='Type overrides as JSON: {"column": "string"}.')
     ] = None,
+    accept_schema: Annotated[
+        bool,
+        Form(
+            description="Load even though a column loses its type (date → string …); "
+            "audited. Without it such a load answers 422 schema_change_refused naming the "
+            "lines and values."
+        ),
+    ] = False,
+    confirm_shrink: Annotated[
+        bool,
+        Form(
+            description="Load even though the file has far fewer rows than the current "
+            "version (CITYBASE_LOAD_SHRINK_CONFIRM_SHARE); audited. Without it: 422 "
+            "shrink_not_confirmed."
+        ),
+    ] = False,
 ) -> Any:
-    """Load a file as the next version. A blocking quality failure answers 422 with the report.
-    A file larger than CITYBASE_UPLOAD_JOB_MB answers 202 with the job (``Location``)."""
+    """Load a file as the next version. A blocking quality failure answers 422 with the report;
+    a column losing its type or a large shrink answers 422 unless accepted (``accept_schema``,
+    ``confirm_shrink``). A file larger than CITYBASE_UPLOAD_JOB_MB answers 202 with the job
+    (``Location``)."""
     options = _options(format, encoding, delimiter, sheet, column_types)
+    consent = LoadConsent(accept_schema=accept_schema, confirm_shrink=confirm_shrink)
     data_dir = data_dir_of(request)
     # 404 (or 403) before copying the upload anywhere
     service.get_dataset(db_session=db_session, name=name, viewer=user)
@@ -265,6 +327,7 @@ def upload_version(
             source_name=file.filename or source.name,
             options=options,
             data_dir=data_dir,
+            consent=consent,
         )
     try:
         report = service.load_version(
@@ -276,6 +339,7 @@ def upload_version(
             source_name=file.filename or source.name,
             options=options,
             settings=request.app.state.settings,
+            consent=consent,
         )
         db_session.commit()
     except service.LoadRejected as err:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from citybase.audit import service as audit_service
-from citybase.datahub import access, catalog, classify, release
+from citybase.datahub import access, catalog, classify, extracts, release
 from citybase.datahub.models import DatasetColumn
 from citybase.datahub.router import data_dir_of
 from citybase.datahub.schemas import LoadReport
@@ -184,7 +184,7 @@ def deidentify(
     name: str, body: DeidentifyRequest, request: Request, user: CurrentUser, db_session: SessionDep
 ) -> LoadReport:
     """Apply a de-identification policy to the current version, into an extract dataset."""
-    report = release.deidentify(
+    report = extracts.deidentify(
         db_session=db_session,
         data_dir=data_dir_of(request),
         settings=request.app.state.settings,

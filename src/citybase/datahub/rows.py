@@ -1,5 +1,5 @@
 """The data API: rows of a dataset version (projection, filters, sort, keyset pages) and
-downloads as CSV, JSON or Parquet — only for callers ``access.read_access`` lets in.
+downloads as CSV, JSON or Parquet — only for callers ``scope.read_access`` lets in.
 
 Every read is counted (dataset × element × requesting department × day) and, when someone
 is signed in, audited with its purpose: rows may hold personal data. Anonymous reads are
@@ -164,7 +164,7 @@ def _open(
     settings: Settings,
 ) -> _Opened:
     dataset = catalog.get_dataset(db_session=db_session, name=name, viewer=viewer)
-    scope = access.read_access(viewer, dataset, db_session=db_session, settings=settings)
+    scope = scopes.read_access(viewer, dataset, db_session=db_session, settings=settings)
     ver = versions.get_version(db_session=db_session, dataset=dataset, number=version)
     tracked = viewer is not None and access.is_staff(viewer)
     subjects = scopes.subject_columns(db_session=db_session, dataset=dataset) if tracked else []

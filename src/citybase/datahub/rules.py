@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
-from citybase.datahub import access, catalog
+from citybase.datahub import access, catalog, checksums
 from citybase.datahub.enums import FREQUENCY_MAX_AGE_DAYS, UpdateFrequency
 from citybase.datahub.models import Dataset, DatasetVersion, QualityRuleRecord
+from citybase.datahub.quality import run_rules
+from citybase.datahub.rule_kinds import Declaring, kind_of
+from citybase.datahub.score import report_score
 from citybase.datahub.types import ColumnSchema, QualityReport, QualityRule, RuleResult
 from citybase.db import utcnow
 from citybase.errors import ValidationFailed
 from citybase.identity.models import User
 
-CHECKSUM_SCHEMES = ("gb11643", "gb32100", "luhn")
+CHECKSUM_SCHEMES = checksums.SCHEMES
 
 
 def rules_of(*, db_session: Session, dataset: Dataset) -> list[QualityRule]:
@@ -96,7 +98,7 @@ def validate_rules(
     for i, rule in enumerate(rules, start=1):
         where = f"rules[{i}]"
         label = rule.name or f"#{i} ({rule.kind})"
-        if rule.kind != "freshness" and not rule.column:
+        if kind_of(rule.kind).needs_column and not rule.column:
             raise ValidationFailed(f"Rule {label} needs a column.", field=f"{where}.column")
         if rule.column and names is not None and rule.column not in names:
             raise ValidationFailed(
@@ -121,72 +123,20 @@ def validate_rules(
 def _check_params(
     db_session: Session, dataset: Dataset, rule: QualityRule, label: str, where: str
 ) -> None:
-    p = rule.params
-    if rule.kind == "regex":
-        pattern = p.get("pattern")
-        if not isinstance(pattern, str) or not pattern:
-            raise ValidationFailed(
-                f"Rule {label} needs params.pattern.", field=f"{where}.params.pattern"
-            )
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValidationFailed(
-                f"Rule {label}: params.pattern is not a valid regular expression: {exc}.",
-                field=f"{where}.params.pattern",
-            ) from None
-    elif rule.kind == "allowed_values":
-        values = p.get("values")
-        if not isinstance(values, list) or not values:
-            raise ValidationFailed(
-                f"Rule {label} needs params.values: a non-empty list.",
-                field=f"{where}.params.values",
-            )
-    elif rule.kind == "range":
-        if p.get("min") is None and p.get("max") is None:
-            raise ValidationFailed(
-                f"Rule {label} needs params.min or params.max.", field=f"{where}.params"
-            )
-    elif rule.kind == "checksum":
-        if p.get("scheme") not in CHECKSUM_SCHEMES:
-            raise ValidationFailed(
-                f"Rule {label}: params.scheme must be one of {', '.join(CHECKSUM_SCHEMES)}.",
-                field=f"{where}.params.scheme",
-            )
-    elif rule.kind == "reference":
-        ref_name, ref_col = p.get("dataset"), p.get("column")
-        if not isinstance(ref_name, str) or not isinstance(ref_col, str):
-            raise ValidationFailed(
-                f"Rule {label} needs params.dataset and params.column (the referenced key).",
-                field=f"{where}.params",
-            )
+    """The rule's kind checks its params (``rule_kinds``); the catalog answers its questions."""
+
+    def columns_of(ref_name: str) -> tuple[bool, set[str]] | None:
         ref = catalog.find_dataset(db_session=db_session, name=ref_name)
         if ref is None:
-            raise ValidationFailed(
-                f"Rule {label}: no dataset named '{ref_name}' to refer to.",
-                field=f"{where}.params.dataset",
-            )
-        ref_cols = _current_columns(db_session, ref)
-        if ref_cols is not None and ref_col not in {c.name for c in ref_cols}:
-            raise ValidationFailed(
-                f"Rule {label}: dataset '{ref_name}' has no column '{ref_col}'.",
-                field=f"{where}.params.column",
-            )
-    elif rule.kind == "freshness":
-        age = p.get("max_age_days")
-        if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age < 1):
-            raise ValidationFailed(
-                f"Rule {label}: params.max_age_days must be a whole number of days ≥ 1.",
-                field=f"{where}.params.max_age_days",
-            )
-        if (
-            age is None
-            and FREQUENCY_MAX_AGE_DAYS[UpdateFrequency(dataset.update_frequency)] is None
-        ):
-            raise ValidationFailed(
-                f"Rule {label}: the dataset is updated irregularly, so give params.max_age_days.",
-                field=f"{where}.params.max_age_days",
-            )
+            return None
+        cols = _current_columns(db_session, ref)
+        return (cols is not None, {c.name for c in cols or []})
+
+    ctx = Declaring(
+        columns_of=columns_of,
+        frequency_days=FREQUENCY_MAX_AGE_DAYS[UpdateFrequency(dataset.update_frequency)],
+    )
+    kind_of(rule.kind).declare(rule, label, where, ctx)
 
 
 def set_rules(
@@ -237,8 +187,6 @@ def check_file(
     A rule that cannot run on this file (its column is gone, its reference has no data)
     refuses the load if it is blocking, and is skipped with a warning otherwise.
     """
-    from citybase.datahub.quality import run_rules
-
     names = {c.name for c in columns}
     runnable: list[QualityRule] = []
     references: dict[tuple[str, str], Path] = {}
@@ -297,8 +245,7 @@ def check_file(
     for (i, _), result in zip(for_engine, engine_report.results, strict=True):
         by_index[i] = result
     results = [by_index[i] for i in range(len(runnable))]
-    score = round(sum(r.score for r in results) / len(results), 6) if results else 1.0
-    return QualityReport(score=score, results=results), warnings
+    return QualityReport(score=report_score(results), results=results), warnings
 
 
 def _version_freshness(rule: QualityRule, loaded_at: dt.datetime, now: dt.datetime) -> RuleResult:

@@ -6,9 +6,10 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from citybase.datahub.enums import BindingRole, OpenType, SharingType, UpdateFrequency
+from citybase.datahub.score import quality_text
 from citybase.datahub.types import (
     ColumnProfile,
     ColumnSchema,
@@ -155,6 +156,11 @@ class DatasetRead(BaseModel):
     updated_at: dt.datetime
     columns: list[ColumnRead] = Field(default_factory=list)
 
+    @computed_field(description="The quality figure as every page and the CLI write it.")  # type: ignore[prop-decorator]
+    @property
+    def quality_text(self) -> str:
+        return quality_text(self.quality_score)
+
 
 class DatasetHit(BaseModel):
     """One search result."""
@@ -173,6 +179,11 @@ class DatasetHit(BaseModel):
     quality_failing_rules: int | None = None
     updated_at: dt.datetime
     score: float
+
+    @computed_field(description="The quality figure as every page and the CLI write it.")  # type: ignore[prop-decorator]
+    @property
+    def quality_text(self) -> str:
+        return quality_text(self.quality_score)
 
 
 class FacetCount(BaseModel):
@@ -207,6 +218,11 @@ class VersionRead(BaseModel):
     drift: SchemaDrift
     current: bool
 
+    @computed_field(description="The quality figure as every page and the CLI write it.")  # type: ignore[prop-decorator]
+    @property
+    def quality_text(self) -> str:
+        return quality_text(self.quality_score)
+
 
 class VersionDetail(VersionRead):
     profile: list[ColumnProfile]
@@ -222,6 +238,31 @@ class LoadReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+class RollbackCreate(BaseModel):
+    """Make version ``version`` current again."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+
+
+class RollbackReport(BaseModel):
+    """What a rollback did: which version is current now, its quality and release state."""
+
+    dataset: str
+    current_version: int
+    previous_version: int | None
+    rows: int
+    quality: QualityReport
+    quality_text: str
+    held_back: bool
+    warnings: list[str] = Field(default_factory=list)
+
+
+class RuleKindRead(BaseModel):
+    kind: str
+    description_zh: str
+    description_en: str
+
+
 class RulesRead(BaseModel):
     rules: list[QualityRule]
 
@@ -231,6 +272,11 @@ class QualityRead(BaseModel):
     version: int | None
     checked_at: dt.datetime | None
     report: QualityReport | None
+
+    @computed_field(description="The report's score as every page and the CLI write it.")  # type: ignore[prop-decorator]
+    @property
+    def quality_text(self) -> str:
+        return quality_text(self.report.score if self.report else None)
 
 
 class ElementCreate(BaseModel):

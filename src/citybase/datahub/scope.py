@@ -28,8 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from citybase.datahub import access, versions
+from citybase.datahub.query import compile_query
 from citybase.datahub.types import ColumnSchema, RowFilter, RowQuery
-from citybase.errors import PermissionDenied, ValidationFailed
+from citybase.errors import CitybaseError, PermissionDenied, ValidationFailed
 from citybase.privacy.deid import DeidPolicy, apply_policy
 
 if TYPE_CHECKING:
@@ -178,6 +180,35 @@ def read_scope(
     return answer if isinstance(answer, ReadScope) else None
 
 
+def read_access(
+    user: User | None, dataset: Dataset, *, db_session: Session, settings: Settings
+) -> ReadScope | None:
+    """How ``user`` may read rows: None means in full, a ``ReadScope`` means under a grant.
+
+    Raises the reason when neither (a plug-in's refusal, e.g. an expired grant, or the
+    usual "ask for access" message).
+    """
+    if access.can_read(user, dataset, db_session=db_session):
+        return None
+    if user is not None and access.is_staff(user):
+        scope = read_scope(db_session=db_session, user=user, dataset=dataset, settings=settings)
+        if scope is not None:
+            return scope
+    access.ensure_can_read(user, dataset, db_session=db_session)
+    return None  # unreachable: ensure_can_read raised
+
+
+def can_read_rows(
+    user: User | None, dataset: Dataset, *, db_session: Session, settings: Settings
+) -> bool:
+    """May ``user`` read any rows of ``dataset``, in full or under a grant? (For pages.)"""
+    try:
+        read_access(user, dataset, db_session=db_session, settings=settings)
+    except CitybaseError:
+        return False
+    return True
+
+
 def subject_columns(*, db_session: Session, dataset: Dataset) -> list[str]:
     """Columns of ``dataset`` that hold ID numbers, i.e. say whom a row is about."""
     from sqlalchemy import select
@@ -218,9 +249,6 @@ def check_filters(
 ) -> None:
     """Refuse filters that name a column the dataset lacks or hold a value that does not
     fit the column's type (for sharing requests, before anyone approves them)."""
-    from citybase.datahub import versions
-    from citybase.datahub.query import compile_query
-
     ver = versions.current_version(db_session=db_session, dataset=dataset)
     if ver is None:
         raise ValidationFailed(

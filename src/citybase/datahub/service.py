@@ -9,11 +9,14 @@ Datasets (metadata, DCAT-AP aligned)
     ``list_datasets``, ``search_datasets``, ``to_read`` (→ ``DatasetRead``), ``keywords_of``,
     ``dataset_columns``.
 Versions
-    ``load_version`` (ingest a file as the next immutable version), ``list_versions``,
+    ``load_version`` (ingest a file as the next immutable version; ``consent`` accepts a
+    type loss or a large shrink), ``rollback_version`` (make an earlier version current
+    again), ``LoadConsent``, ``SchemaChangeRefused``, ``ShrinkRefused``, ``list_versions``,
     ``get_version``, ``current_version``, ``version_path``, ``columns_of``, ``profile_of``,
     ``version_read`` / ``version_detail``.
 Quality
-    ``rules_of``, ``set_rules``, ``parse_rules_yaml``, ``run_quality``, ``latest_quality``.
+    ``rules_of``, ``set_rules``, ``parse_rules_yaml``, ``run_quality``, ``latest_quality``,
+    ``quality_text`` (the one way to write the quality figure: "99.7 %"), ``rule_kinds``.
 Rows (data API)
     ``read_rows``, ``export_rows``, ``parse_filter``, ``parse_sort``, ``decode_cursor``.
 Elements (一数一源)
@@ -33,9 +36,7 @@ from __future__ import annotations
 from citybase.datahub.access import (
     can_edit,
     can_read,
-    can_read_rows,
     ensure_can_read,
-    read_access,
     sees_metadata,
 )
 from citybase.datahub.catalog import (
@@ -60,7 +61,10 @@ from citybase.datahub.elements import (
     load_elements_file,
     unbind,
 )
+from citybase.datahub.guards import SchemaChangeRefused, ShrinkRefused
 from citybase.datahub.lineage import lineage, record_lineage
+from citybase.datahub.loading import load_version
+from citybase.datahub.rollback import rollback_version
 from citybase.datahub.rows import (
     decode_cursor,
     export_rows,
@@ -68,8 +72,13 @@ from citybase.datahub.rows import (
     parse_sort,
     read_rows,
 )
+from citybase.datahub.rule_kinds import rule_kinds
 from citybase.datahub.rules import parse_rules_yaml, rules_of, set_rules
+from citybase.datahub.schemas import RollbackReport
+from citybase.datahub.scope import can_read_rows, read_access
+from citybase.datahub.score import quality_text
 from citybase.datahub.themes import licences, themes
+from citybase.datahub.types import LoadConsent
 from citybase.datahub.usage import dataset_usage, high_frequency
 from citybase.datahub.versions import (
     LoadRejected,
@@ -78,7 +87,6 @@ from citybase.datahub.versions import (
     get_version,
     latest_quality,
     list_versions,
-    load_version,
     profile_of,
     run_quality,
     version_path,
@@ -87,7 +95,11 @@ from citybase.datahub.versions import to_detail as version_detail
 from citybase.datahub.versions import to_read as version_read
 
 __all__ = [
+    "LoadConsent",
     "LoadRejected",
+    "RollbackReport",
+    "SchemaChangeRefused",
+    "ShrinkRefused",
     "bind_column",
     "bindings_of_dataset",
     "can_edit",
@@ -122,9 +134,12 @@ __all__ = [
     "parse_rules_yaml",
     "parse_sort",
     "profile_of",
+    "quality_text",
     "read_access",
     "read_rows",
     "record_lineage",
+    "rollback_version",
+    "rule_kinds",
     "rules_of",
     "run_quality",
     "search_datasets",

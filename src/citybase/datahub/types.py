@@ -49,6 +49,40 @@ class DetectedFormat(BaseModel):
     sample: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class LineMap(BaseModel):
+    """Where the records of a loaded file stand in the file as its steward sees it.
+
+    ``starts`` lists (record number, line) pairs, 1-based and ascending: record ``r`` is on
+    line ``line + (r - record)`` of the last pair at or before ``r``. A CSV has one pair
+    (title lines and the header come first; a quoted value spanning lines is not counted,
+    so lines after one shift); an XLSX sheet has one more pair after each run of empty
+    rows, so rows are the sheet's own row numbers. JSON and Parquet count records.
+    """
+
+    label: Literal["line", "row", "record"] = "record"
+    starts: list[tuple[int, int]] = Field(default_factory=lambda: [(1, 1)])
+
+    def line_of(self, record: int) -> int:
+        at, line = 1, 1
+        for start, first in self.starts:
+            if start > record:
+                break
+            at, line = start, first
+        return line + (record - at)
+
+
+class LoadConsent(BaseModel):
+    """What the steward explicitly accepts for one load (both audited when they matter).
+
+    ``accept_schema``: load even though a column loses its type (date → string …);
+    ``confirm_shrink``: load even though the new version has far fewer rows than the current
+    one (``CITYBASE_LOAD_SHRINK_CONFIRM_SHARE``).
+    """
+
+    accept_schema: bool = False
+    confirm_shrink: bool = False
+
+
 class IngestResult(BaseModel):
     row_count: int
     columns: list[ColumnSchema]
@@ -58,6 +92,7 @@ class IngestResult(BaseModel):
     delimiter: str | None
     bytes_read: int
     seconds: float
+    lines: LineMap = Field(default_factory=LineMap)  # added by the guards: record → line
 
 
 class TopValue(BaseModel):

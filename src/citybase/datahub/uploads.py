@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from citybase.audit import service as audit_service
 from citybase.datahub import access, catalog, service
 from citybase.datahub.models import Dataset
-from citybase.datahub.types import IngestOptions
+from citybase.datahub.types import IngestOptions, LoadConsent
 from citybase.identity.models import User
 from citybase.jobs import JobCancelled, JobContext, JobFailed, PeriodicJob, enqueue, job
 from citybase.jobs.models import Job
@@ -58,6 +58,7 @@ def enqueue_load(
     source_name: str,
     options: Any,
     data_dir: Path,
+    consent: LoadConsent | None = None,
 ) -> int:
     """Queue the load of ``source`` (already kept for the job) in the caller's transaction."""
 
@@ -71,6 +72,7 @@ def enqueue_load(
             "options": options.model_dump(mode="json"),
             "actor_id": actor.id,
             "data_dir": str(data_dir),
+            "consent": (consent or LoadConsent()).model_dump(mode="json"),
         },
         owner_id=actor.id,
     )
@@ -95,6 +97,7 @@ def load_upload(
     options: dict[str, Any],
     actor_id: int,
     data_dir: str,
+    consent: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Load an uploaded file as the dataset's next version, reporting bytes read."""
 
@@ -139,7 +142,12 @@ def load_upload(
                     options=IngestOptions.model_validate(options),
                     progress=progress,
                     settings=settings,
+                    consent=LoadConsent.model_validate(consent or {}),
                 )
+            except (service.SchemaChangeRefused, service.ShrinkRefused) as err:
+                s.rollback()
+                finished = True
+                raise JobFailed(err.message, result=err.as_dict()) from None
             except service.LoadRejected as err:
                 s.rollback()
                 finished = True
@@ -229,6 +237,7 @@ def queue_upload(
     source_name: str,
     options: Any,
     data_dir: Path,
+    consent: LoadConsent | None = None,
 ) -> int:
     """Keep ``source`` for a job and queue its load (committed); return the job id. The
     caller's checks ran already; this one repeats the edit check before anything is queued."""
@@ -249,6 +258,7 @@ def queue_upload(
             source_name=source_name,
             options=options,
             data_dir=data_dir,
+            consent=consent,
         )
         db_session.commit()
     except BaseException:

@@ -1,47 +1,35 @@
-"""Versioned loads: ingest a file into a new immutable version, profile it, check its quality.
+"""The version store: a dataset's immutable versions, their files, and reading them back.
 
-A load never touches the version readers are using. The engine writes the typed Parquet to
-a hidden ``.incoming-*`` file (itself atomically); profile and quality run on that file; a
-blocking rule failure deletes it and refuses the load. Only then is the version number
-taken from the database (the dataset row locked on PostgreSQL; the unique
-(dataset, number) constraint guards SQLite), the file renamed to ``v<N>-<random>.parquet``
-and the version row written in the caller's transaction. A crash at any point leaves at
-most a file without a row, which the catalog never reads.
+Loading a file as a new version is the use case in ``loading``; making an earlier version
+current again is ``rollback``. This module only stores and reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
 from citybase.datahub import access, catalog
 from citybase.datahub import rules as rules_mod
-from citybase.datahub.events import VersionLoaded
+from citybase.datahub.elements import bindings_of_dataset
 from citybase.datahub.models import Dataset, DatasetColumn, DatasetVersion
-from citybase.datahub.schemas import LoadReport, VersionDetail, VersionRead
+from citybase.datahub.schemas import VersionDetail, VersionRead
 from citybase.datahub.types import (
     ColumnProfile,
     ColumnSchema,
-    IngestOptions,
     QualityReport,
     SchemaDrift,
 )
-from citybase.datahub.xlsx import XlsxLimits
 from citybase.db import utcnow
-from citybase.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from citybase.events import publish
+from citybase.errors import NotFound, ServiceUnavailable, ValidationFailed
 from citybase.identity.models import User
-from citybase.settings import Settings
 
 Progress = Callable[..., None]
 
@@ -54,6 +42,11 @@ class LoadRejected(ValidationFailed):
     def __init__(self, message: str, *, report: QualityReport, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.report = report
+
+    def as_dict(self) -> dict[str, object]:
+        body = super().as_dict()
+        body["report"] = self.report.model_dump(mode="json")
+        return body
 
 
 # --- files and look-ups ------------------------------------------------------------------
@@ -190,179 +183,7 @@ def ensure_room(folder: Path, source_bytes: int) -> None:
         )
 
 
-def load_version(
-    *,
-    db_session: Session,
-    data_dir: Path,
-    actor: User | None,
-    name: str,
-    source: Path,
-    source_name: str | None = None,
-    options: IngestOptions | None = None,
-    progress: Progress | None = None,
-    settings: Settings | None = None,
-) -> LoadReport:
-    """Ingest ``source`` as the next version of dataset ``name``; the caller commits.
-
-    Raises ``ValidationFailed`` (row and column where they apply) for unreadable files,
-    ``LoadRejected`` (with the quality report) when a blocking rule fails, ``Conflict`` if a
-    concurrent load took the same version number. In every case the previous version stays
-    current and no version row is written.
-    """
-    from citybase.datahub import classify
-    from citybase.datahub import release as release_mod
-    from citybase.datahub.ingest import ingest_file
-    from citybase.datahub.profile import profile_parquet, schema_drift
-
-    dataset = catalog.get_dataset(
-        db_session=db_session, name=name, viewer=actor, check=actor is not None
-    )
-    access.ensure_can_edit(actor, dataset, what="load data into")
-    if not source.is_file():
-        raise ValidationFailed(f"File not found: {source}", field="source")
-    folder = dataset_dir(data_dir, dataset)
-    folder.mkdir(parents=True, exist_ok=True)
-    ensure_room(folder, source.stat().st_size)
-    token = secrets.token_hex(6)
-    incoming = folder / f".incoming-{token}.parquet"
-    try:
-        result = ingest_file(
-            source,
-            dest=incoming,
-            options=options or IngestOptions(),
-            progress=progress,
-            source_name=source_name,
-            limits=XlsxLimits.from_settings(settings) if settings else None,
-        )
-        loaded_at = utcnow()
-        existing = {
-            c.name: c
-            for c in catalog.dataset_columns(
-                db_session=db_session, dataset=dataset, present_only=False
-            )
-        }
-        grading = classify.grading_policy(settings)
-        scan = classify.scan_version(incoming, policy=grading)
-        steward = {n: c.pii_type for n, c in existing.items() if c.pii_source == "steward"}
-        masked = frozenset(n for n, t in classify.decide(scan, steward).items() if t)
-        profile = profile_parquet(incoming, top_n=5, mask_columns=masked)
-        report, warnings = rules_mod.check_file(
-            db_session=db_session,
-            data_dir=data_dir,
-            dataset=dataset,
-            path=incoming,
-            columns=result.columns,
-            loaded_at=loaded_at,
-        )
-        blocking = report.blocking_failures
-        if blocking:
-            raise LoadRejected(
-                rules_mod.rejection_message(dataset, blocking),
-                report=report,
-                field=blocking[0].rule.column,
-            )
-        previous = current_version(db_session=db_session, dataset=dataset)
-        drift = schema_drift(columns_of(previous), result.columns) if previous else SchemaDrift()
-        number = _next_number(db_session, dataset)
-        final = folder / f"v{number}-{token}.parquet"
-        os.replace(incoming, final)
-    except BaseException:
-        incoming.unlink(missing_ok=True)
-        raise
-    try:
-        version = DatasetVersion(
-            dataset_id=dataset.id,
-            number=number,
-            file_path=final.relative_to(data_dir).as_posix(),
-            row_count=result.row_count,
-            columns=json.dumps([c.model_dump() for c in result.columns], ensure_ascii=False),
-            checksum=result.checksum,
-            source_name=(source_name or source.name)[:300],
-            source_format=result.source_format,
-            encoding=result.encoding,
-            bytes_read=result.bytes_read,
-            seconds=round(result.seconds, 3),
-            loaded_by_name=actor.username if actor else "system",
-            loaded_at=loaded_at,
-            profile=json.dumps([p.model_dump(mode="json") for p in profile], ensure_ascii=False),
-            quality=report.model_dump_json(),
-            quality_score=report.score,
-            drift=drift.model_dump_json(),
-        )
-        db_session.add(version)
-        try:
-            db_session.flush()
-        except IntegrityError:
-            raise Conflict(
-                f"Another load of '{dataset.name}' finished first and took version {number}; "
-                "load again to make a new version.",
-                field="version",
-            ) from None
-        warnings += _sync_columns(db_session, dataset, result.columns, existing)
-        classify.apply_scan(db_session=db_session, dataset=dataset, scan=scan, policy=grading)
-        dataset.current_version = number
-        dataset.row_count = result.row_count
-        dataset.source_format = result.source_format
-        dataset.last_loaded_at = loaded_at
-        dataset.quality_score = report.score
-        dataset.quality_report = report.model_dump_json()
-        dataset.quality_checked_at = loaded_at
-        dataset.updated_at = loaded_at
-        db_session.flush()
-        held = release_mod.recheck_after_load(
-            db_session=db_session, data_dir=data_dir, settings=settings, dataset=dataset
-        )
-        if held:
-            warnings.append(held)
-        catalog.reindex(db_session=db_session, dataset=dataset)
-        _publish_loaded(db_session, dataset, number, result.row_count, report.score)
-        audit_service.record(
-            db_session,
-            actor=actor,
-            action="datahub.version.load",
-            object_type="dataset",
-            object_id=dataset.name,
-            detail={
-                "version": number,
-                "rows": result.row_count,
-                "checksum": result.checksum,
-                "source": version.source_name,
-                "format": result.source_format,
-                "quality_score": report.score,
-                "drift": drift.model_dump(mode="json") if drift.any else None,
-            },
-        )
-    except BaseException:
-        # Nothing is committed yet: the caller's transaction rolls back, so the renamed
-        # file would be an orphan. Remove it now rather than leave it behind.
-        final.unlink(missing_ok=True)
-        raise
-    return LoadReport(
-        dataset=dataset.name,
-        version=to_detail(dataset, version),
-        previous_version=previous.number if previous else None,
-        warnings=warnings,
-    )
-
-
-def _publish_loaded(
-    db_session: Session, dataset: Dataset, number: int, rows: int, score: float | None
-) -> None:
-
-    publish(
-        db_session,
-        VersionLoaded(
-            dataset=dataset.name,
-            number=number,
-            rows=rows,
-            held_back=bool(dataset.held_back),
-            quality_score=score,
-            audience_departments=[dataset.department_code],
-        ),
-    )
-
-
-def _next_number(db_session: Session, dataset: Dataset) -> int:
+def next_number(db_session: Session, dataset: Dataset) -> int:
     # FOR UPDATE serialises concurrent loads of one dataset on PostgreSQL (SQLite ignores
     # it; its single writer and the unique constraint do the same job).
     db_session.execute(select(Dataset.id).where(Dataset.id == dataset.id).with_for_update())
@@ -372,7 +193,7 @@ def _next_number(db_session: Session, dataset: Dataset) -> int:
     return int(top or 0) + 1
 
 
-def _sync_columns(
+def sync_columns(
     db_session: Session,
     dataset: Dataset,
     columns: list[ColumnSchema],
@@ -391,8 +212,6 @@ def _sync_columns(
             )
         else:
             row.type, row.position, row.present = col.type, pos, True
-    from citybase.datahub.elements import bindings_of_dataset
-
     bound = {b.column: b for b in bindings_of_dataset(db_session=db_session, dataset=dataset)}
     for name, row in existing.items():
         if name not in names:

@@ -271,8 +271,11 @@ def load_xlsx(
     options: IngestOptions,
     progress: Callable[[float], None],
     limits: XlsxLimits | None = None,
-) -> None:
-    """Stream the sheet into ``stage`` (text + row numbers), then cast it into ``tmp``."""
+) -> list[tuple[int, int]]:
+    """Stream the sheet into ``stage`` (text + row numbers), then cast it into ``tmp``.
+
+    Returns where the records stand in the sheet: (record, sheet row) at the first record
+    and after every run of skipped empty rows (``types.LineMap.starts``)."""
     limits = limits or XlsxLimits()
     wb, ws, sheet, sheets = _open(path, options, limits)
     try:
@@ -282,9 +285,14 @@ def load_xlsx(
         with pq.ParquetWriter(stage, schema, compression="snappy") as writer:
             numbers: list[int] = []
             columns: list[list[str | None]] = [[] for _ in layout.names]
-            for row_no, values in body:
+            starts: list[tuple[int, int]] = []
+            expected = -1
+            for record, (row_no, values) in enumerate(body, start=1):
                 if row_no > limits.max_rows:  # a sheet that did not declare its size
                     raise _too_many_rows(path, sheet, limits)
+                if row_no != expected:
+                    starts.append((record, row_no))
+                expected = row_no + 1
                 numbers.append(row_no)
                 for col, text in zip(columns, _texts(layout, row_no, values), strict=True):
                     col.append(text)
@@ -307,6 +315,7 @@ def load_xlsx(
         row_label="row",
     )
     progress(1.0)
+    return starts or [(1, 1)]
 
 
 def _typed_view(
