@@ -17,8 +17,13 @@ HERE = Path(__file__).parent
 domain = DomainPlugin(
     name="ops",
     models="citybase.ops.models",
-    routers=["citybase.ops.router:router"],
+    routers=[
+        "citybase.ops.router:router",
+        "citybase.ops.open311:router",
+    ],
     cli="citybase.ops.cli:app",
+    templates=True,
+    translations="locales/{locale}.yaml",
 )
 
 
