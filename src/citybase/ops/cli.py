@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -41,6 +42,55 @@ def route_cmd(
     typer.echo(json.dumps({"department": found.department, "grid_code": found.grid_code,
                            "rule": found.rule, "district_code": district, "street_code": street,
                            "skipped": found.skipped}, ensure_ascii=False))  # fmt: skip
+
+
+@app.command("import")
+@friendly_errors
+def import_cmd(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX file.")],
+) -> None:
+    """Import closed historical cases (CSV in UTF-8 or GBK, or XLSX); all rows or none."""
+    from citybase.audit import service as audit_service
+    from citybase.ops.history import bulk_closed
+    from citybase.ops.importer import read_history
+
+    settings = load_settings()
+    items = read_history(path, settings)
+    with db_session(settings) as s:
+        n = bulk_closed(s, settings, items)
+        audit_service.record(
+            s, actor=None, action="ops.import", object_type="ops_case", object_id=path.name,
+            detail={"cases": n},
+        )  # fmt: skip
+    typer.echo(f"imported {n} closed cases from {path.name}")
+
+
+@app.command("indicators")
+@friendly_errors
+def indicators_cmd(
+    date_from: Annotated[str, typer.Option("--from", help="First city date, YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last city date, YYYY-MM-DD.")],
+    group: Annotated[
+        str, typer.Option(help="none, department, district, street, grid, category, month, day.")
+    ] = "none",
+    fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+) -> None:
+    """立案数, 应结案数, 结案数, 按期结案数 and the rates (docs/ops.md)."""
+    import datetime as dt
+
+    from citybase.ops import exports, indicators
+
+    settings = load_settings()
+    try:
+        lo, hi = dt.date.fromisoformat(date_from), dt.date.fromisoformat(date_to)
+    except ValueError:
+        raise typer.BadParameter("--from/--to: write dates as YYYY-MM-DD.") from None
+    with db_session(settings) as s:
+        rows = indicators.compute(db_session=s, date_from=lo, date_to=hi, group=group)
+    if fmt == "csv":
+        typer.echo(exports.render(rows, "csv")[0].decode("utf-8-sig"), nl=False)
+    else:
+        typer.echo(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=1))
 
 
 # --- the classifier's commands -----------------------------------------------------------------

@@ -55,7 +55,31 @@ def instance_of(db_session: Session, case: OpsCase) -> WorkflowInstance:
         db_session=db_session, workflow=WORKFLOW, subject_type=SUBJECT, subject_id=case.id
     )
     if inst is None:
+        inst = _replay(db_session, case)
+    return inst
+
+
+#: How a case written in bulk (history import, demo) reaches its state on the workflow.
+REPLAY = {
+    "closed": ("register", "dispatch", "accept", "handle", "confirm", "close"),
+    "rejected": ("reject",),
+}
+
+
+def _replay(db_session: Session, case: OpsCase) -> WorkflowInstance:
+    """A case written in bulk gets its workflow instance when first acted on: started and
+    moved by the platform along the loop to its recorded state ("历史案卷" in each move)."""
+    if case.status not in REPLAY:
         raise NotFound(f"case {case.id} has no workflow instance.", field="case_id")
+    inst = workflow_service.start(
+        db_session=db_session, workflow=WORKFLOW, subject_type=SUBJECT, subject_id=case.id,
+        departments={}, actor=None,
+    )  # fmt: skip
+    for action in REPLAY[case.status]:
+        inst = workflow_service.transition(
+            db_session=db_session, instance=inst, action=action, actor=None,
+            reason="历史案卷（批量导入）", data={"result": case.result or "历史案卷"},
+        )  # fmt: skip
     return inst
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import LiveIndicator, ModuleInfo, hookimpl
+from citybase.hookspecs import DemoStep, LiveIndicator, ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -65,6 +65,25 @@ def citybase_live_indicators(session: Session) -> list[LiveIndicator]:
     from citybase.ops.indicators import live_indicators
 
     return live_indicators(db_session=session)
+
+
+@hookimpl
+def citybase_demo_steps() -> list[DemoStep]:
+    from citybase.ops.demo import build_ops
+
+    return [DemoStep(name="ops", order=70, run=build_ops)]
+
+
+@hookimpl
+def citybase_load_jobs() -> None:
+    from citybase.ops import demo  # noqa: F401 - registers ops.demo_trickle
+
+
+@hookimpl
+def citybase_periodic_jobs() -> list[Any]:
+    from citybase.ops.demo import PERIODIC
+
+    return list(PERIODIC)
 
 
 @hookimpl
