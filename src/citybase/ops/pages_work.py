@@ -35,6 +35,8 @@ from citybase.web.templating import render
 router = APIRouter(include_in_schema=False)
 #: What each move may carry from its form, besides the reason.
 MOVE_FIELDS = ("department", "grid_code", "category", "result", "satisfaction", "hours")
+MERGERS = frozenset({Role.dispatcher.value, Role.call_taker.value, Role.platform_admin.value})
+MERGEABLE = ("received", "registered", "dispatched")
 PHOTO_STAGE = {"handle": "handled", "confirm": "verify", "send_back": "verify"}
 
 
@@ -114,6 +116,7 @@ def _case_page(
         {**labels(request), "c": detail, "moves": moves, "error": error,
          "departments": _departments(db_session, locale),
          "staff": user.role != Role.applicant.value,
+         "may_merge": user.role in MERGERS and detail.status in MERGEABLE,
          "map": city_map(db_session, point=(detail.lon, detail.lat))
          if detail.lon is not None and detail.lat is not None else None},
         status_code=int(error["status"]) if error else 200,
@@ -175,6 +178,25 @@ async def reply(request: Request, case_id: int, user: CurrentUser, db_session: S
         db_session.rollback()
         return _case_page(request, user, db_session, case_id, error_of(exc))
     return RedirectResponse(f"/ops/cases/{case_id}", status_code=303)
+
+
+@router.post("/ops/cases/{case_id}/merge")
+async def merge(request: Request, case_id: int, user: CurrentUser, db_session: SessionDep) -> Any:
+    """合并: this case's reports join another case; every reporter then gets its replies."""
+    form = await request.form()
+    try:
+        into = number(form, "into")
+        if into is None:
+            raise ValidationFailed("into: give the number of the case to merge into.", field="into")
+        target = service.merge(
+            db_session=db_session, settings=settings_of(request), actor=user, case_id=case_id,
+            into=int(into), reason=text(form, "reason") or "重复上报，合并办理",
+        )  # fmt: skip
+        db_session.commit()
+    except CitybaseError as exc:
+        db_session.rollback()
+        return _case_page(request, user, db_session, case_id, error_of(exc))
+    return RedirectResponse(f"/ops/cases/{target.id}", status_code=303)
 
 
 # --- grid workers ------------------------------------------------------------------------
