@@ -13,8 +13,8 @@ import pytest
 from citybase.identity.enums import Role
 from tests.events.helpers import LiveDb, live_db
 from tests.factories import auth_headers, make_user
-from tests.live import LiveServer
 from tests.geo.cities import LAT0, LON0
+from tests.live import LiveServer
 from tests.ops.conftest import build_city
 
 TEXTS = ["小区门口垃圾桶满了好几天没人清运", "路边堆了一大堆建筑垃圾，一直没有人处理"]

@@ -32,7 +32,7 @@ def test_full_loop_and_history(client: TestClient, world: OpsWorld) -> None:
     detail = client.get(f"/api/ops/cases/{cid}", headers=world.dispatcher.headers).json()
     actions = [h["action"] for h in detail["history"]]
     assert actions == [
-        "start", "register", "dispatch", "accept", "handle", "send_back", "handle",
+        "start", "register_and_dispatch", "accept", "handle", "send_back", "handle",
         "confirm", "close", "follow_up",
     ]  # fmt: skip
     assert detail["satisfaction"] == "satisfied"

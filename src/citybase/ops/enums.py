@@ -35,7 +35,8 @@ OPEN_STATES = (
 #: States ops relies on in the city's ops_case.yaml (checked at start-up).
 REQUIRED_STATES = (*OPEN_STATES, "closed", "rejected", "merged")
 REQUIRED_MOVES = (
-    "register", "reject", "merge", "dispatch", "reassign", "accept", "return", "handle",
+    "register", "register_and_dispatch", "reject", "merge", "dispatch", "reassign", "accept",
+    "return", "handle",
     "request_extension", "approve_extension", "deny_extension", "request_suspension",
     "approve_suspension", "deny_suspension", "resume", "confirm", "send_back", "close",
     "follow_up", "reopen", "urge", "supervise",

@@ -147,7 +147,10 @@ def _prepare(
     now: dt.datetime,
 ) -> None:
     """The move's own checks, before anything is written."""
-    if name == "register":
+    if name == "register_and_dispatch":
+        _prepare(db_session, case, "register", settings, data, now)
+        _prepare(db_session, case, "dispatch", settings, data, now)
+    elif name == "register":
         code = data.get("category") or case.category
         if not code:
             raise ValidationFailed(
@@ -203,7 +206,10 @@ def _apply(
     inst: WorkflowInstance,
 ) -> None:
     """What the move does to the case row (the state itself is the workflow's)."""
-    if name == "register":
+    if name == "register_and_dispatch":
+        _apply(db_session, case, "register", settings, data, at, inst)
+        _apply(db_session, case, "dispatch", settings, data, at, inst)
+    elif name == "register":
         case.category = data["category"]
         case.needs_category = False
         case.registered_at, case.registered_day = at, sla.city_day(settings, at)
@@ -278,11 +284,12 @@ def move(
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
     at: dt.datetime | None = None,
+    instance: WorkflowInstance | None = None,
 ) -> OpsCase:
     """Take ``action`` on ``case``: 403/409 with the allowed moves, 422 naming the field."""
     data = {k: v for k, v in (data or {}).items() if v is not None}
     now = at or utcnow()
-    inst = instance_of(db_session, case)
+    inst = instance if instance is not None else instance_of(db_session, case)
     name = resolve(settings, inst.state, action)
     workflow_service.check_allowed(instance=inst, action=name, actor=actor, settings=settings)
     check_scope(case, actor)

@@ -25,6 +25,7 @@ from citybase.ops.settings import OpsSettings
 from citybase.ops.taxonomy import get_category
 from citybase.settings import Settings
 from citybase.workflow import service as workflow_service
+from citybase.workflow.models import WorkflowInstance
 
 
 @dataclass
@@ -122,7 +123,7 @@ def intake(
         if again is None:
             raise
         return IntakeResult(again, created=False)
-    workflow_service.start(
+    inst = workflow_service.start(
         db_session=db_session, workflow=flow.WORKFLOW, subject_type=flow.SUBJECT,
         subject_id=case.id, departments={}, actor=actor, settings=settings, at=at,
     )  # fmt: skip
@@ -132,14 +133,21 @@ def intake(
         at=at, exclude=case.id,
     )  # fmt: skip
     if (ops.auto_dispatch if auto is None else auto) and category is not None and not dups:
-        dispatch_by_rules(db_session, case=case, settings=settings, at=at)
+        dispatch_by_rules(db_session, case=case, settings=settings, at=at, instance=inst)
     return IntakeResult(case, created=True, duplicates=dups)
 
 
 def dispatch_by_rules(
-    db_session: Session, *, case: OpsCase, settings: Settings, at: dt.datetime
+    db_session: Session,
+    *,
+    case: OpsCase,
+    settings: Settings,
+    at: dt.datetime,
+    instance: WorkflowInstance | None = None,
 ) -> OpsCase:
     """立案 and 派遣 by the platform: the routing rules choose department and grid."""
     assert case.category is not None
-    flow.move(db_session, case=case, action="register", actor=None, settings=settings, at=at)
-    return flow.move(db_session, case=case, action="dispatch", actor=None, settings=settings, at=at)
+    return flow.move(
+        db_session, case=case, action="register_and_dispatch", actor=None, settings=settings,
+        at=at, instance=instance,
+    )  # fmt: skip

@@ -31,6 +31,7 @@ class OpsCase(Base):
         Index("ix_ops_case_queue", "status", "department", "due_at"),
         Index("ix_ops_case_dept_due_day", "department", "due_day"),
         Index("ix_ops_case_near", "category", "created_at"),
+        Index("ix_ops_case_due", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

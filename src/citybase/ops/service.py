@@ -74,14 +74,7 @@ def intake(
     result = _intake(
         db_session, settings=settings, ops=_ops(ops), actor=actor, body=body, alarm_id=alarm_id
     )
-    if result.created:
-        audit_service.record(
-            db_session, actor=actor, action="ops.intake", object_type="ops_case",
-            object_id=str(result.case.id),
-            detail={"channel": body.channel, "category": result.case.category,
-                    "status": result.case.status},
-            department_code=actor.department_code if actor is not None else None,
-        )  # fmt: skip
+    # The intake is audited as the workflow's start of the case (``workflow.start``).
     return result
 
 
@@ -184,7 +177,7 @@ def list_cases(
     size: int = 50,
     now: dt.datetime | None = None,
 ) -> Queue:
-    """The queue: filters, overdue (due instant passed, not paused) first, then by due."""
+    """The queue: filters; by due instant (overdue, the earliest due, first), newest last."""
     if viewer.role == Role.applicant.value:
         raise PermissionDenied("Citizens see their own reports at /api/ops/my-reports.")
     where = []
@@ -200,14 +193,8 @@ def list_cases(
         where.append(OpsCase.category == category)
     if grid_code:
         where.append(OpsCase.grid_code == grid_code)
-    now = now or utcnow()
-    order: list[Any] = []
-    if overdue_first:
-        order.append(
-            sql_case((and_(OpsCase.due_at < now, OpsCase.handled_at.is_(None)), 0), else_=1)
-        )
-        order.append(OpsCase.due_at.is_(None))
-        order.append(OpsCase.due_at)
+    # The earliest due come first, so overdue cases lead; then those without a limit.
+    order: list[Any] = [OpsCase.due_at.asc().nulls_last()] if overdue_first else []
     order.append(OpsCase.id.desc())
     size = max(1, min(size, 200))
     stmt = select(OpsCase).where(*where).order_by(*order).offset((page - 1) * size).limit(size)
