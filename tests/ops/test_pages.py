@@ -64,8 +64,10 @@ def test_call_taker_form_check_and_caller_lookup(client: TestClient, world: OpsW
 
 
 def test_intake_post_and_its_errors(client: TestClient, world: OpsWorld) -> None:
-    form = {"reporter_phone": "13812345678", "reporter_name": "李雷", "lon": str(IN_G1[0]),
-            "lat": str(IN_G1[1]), "text": "路边垃圾桶满了，垃圾没人清运", "form_key": "page-k1"}  # fmt: skip
+    form = {
+        "reporter_phone": "13812345678", "reporter_name": "李雷", "lon": str(IN_G1[0]),
+        "lat": str(IN_G1[1]), "text": "路边垃圾桶满了，垃圾没人清运", "form_key": "page-k1",
+    }  # fmt: skip
     res = client.post("/ops/intake", data=form, headers=h(world.call_taker),
                       follow_redirects=False)  # fmt: skip
     assert res.status_code == 303 and res.headers["location"].startswith("/ops/intake?done=")
@@ -162,11 +164,11 @@ def test_rules_admin_and_test_bench(client: TestClient, world: OpsWorld) -> None
     assert res.status_code == 303
     page = client.get("/ops/rules", headers=h(world.admin))
     assert 'data-name="夜间噪音归公安"' in page.text
-    bench = client.post("/ops/rules/test", data={"category": "SANITATION", "text": "垃圾",
-                        "lon": str(IN_D2[0]), "lat": str(IN_D2[1])}, headers=h(world.admin))  # fmt: skip
+    probe = {"category": "SANITATION", "text": "垃圾", "lon": str(IN_D2[0]), "lat": str(IN_D2[1])}
+    bench = client.post("/ops/rules/test", data=probe, headers=h(world.admin))
     assert 'data-department="ZJJ"' in bench.text and "夜间噪音归公安" in bench.text
-    bench = client.post("/ops/rules/test", data={"category": "SANITATION", "text": "垃圾",
-                        "lon": str(IN_G1[0]), "lat": str(IN_G1[1])}, headers=h(world.admin))  # fmt: skip
+    probe = {"category": "SANITATION", "text": "垃圾", "lon": str(IN_G1[0]), "lat": str(IN_G1[1])}
+    bench = client.post("/ops/rules/test", data=probe, headers=h(world.admin))
     assert 'data-department="CGJ"' in bench.text
     bad = client.post("/ops/rules", data={"name": "x1", "department": "NOPE"},
                       headers=h(world.admin))  # fmt: skip

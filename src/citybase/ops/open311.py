@@ -73,7 +73,7 @@ def _service_row(cat: Category, depts: dict[str, str], locale: str) -> dict[str,
             "ops.open311.service_description",
             department=depts.get(cat.department, cat.department),
             limit=_unit(cat, locale),
-        ),  # fmt: skip
+        ),
         "metadata": False,  # the categories carry no extra attributes
         "type": "realtime",
         "keywords": ", ".join(cat.keywords),

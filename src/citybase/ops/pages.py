@@ -155,7 +155,9 @@ def caller_lookup(
 # --- citizens ----------------------------------------------------------------------------
 
 
-def _report_page(request: Request, db_session: Any, values: dict[str, Any], **extra: Any) -> Any:
+def _report_page(
+    request: Request, db_session: Any, values: dict[str, Any], **extra: Any
+) -> Response:
     status = int(extra["error"]["status"]) if extra.get("error") else 200
     ctx = {**labels(request), "v": values, "map": city_map(db_session), **extra}
     return render(request, "ops/report.html", ctx, status_code=status)
