@@ -23,6 +23,8 @@ from tests.factories import PASSWORD, make_user
 from tests.live import LiveServer, login
 from tests.ops.conftest import build_city
 
+pytestmark = pytest.mark.browser
+
 TEXT = "小区门口垃圾桶满了好几天没人清运"
 PEOPLE = {
     "citizen": (Role.applicant, None),

@@ -193,3 +193,10 @@ def test_assets_and_home_redirects(client: TestClient, world: OpsWorld) -> None:
     assert client.get("/ops/assets/other.js").status_code == 404
     res = client.get("/ops", headers=h(world.grid), follow_redirects=False)
     assert res.headers["location"] == "/ops/patrol"
+
+
+def test_pages_in_english(client: TestClient, world: OpsWorld) -> None:
+    page = client.get("/ops/queue?lang=en", headers=h(world.dispatcher))
+    assert "Dispatch workbench" in page.text and "派遣工作台" not in page.text
+    page = client.get("/ops/intake?lang=en", headers=h(world.call_taker))
+    assert "12345 hotline intake" in page.text and "Enter submits" in page.text
