@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from citybase.errors import CitybaseError, PermissionDenied
+from citybase.errors import CitybaseError, PermissionDenied, ValidationFailed
 from citybase.identity import service as identity_service
 from citybase.identity.deps import CurrentUser, SessionDep
 from citybase.identity.models import User
@@ -126,8 +126,6 @@ def _day(raw: str, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(raw) if raw else default
     except ValueError:
-        from citybase.errors import ValidationFailed
-
         raise ValidationFailed(f"from: '{raw}' is not a date (YYYY-MM-DD).", field="from") from None
 
 

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from citybase.errors import CitybaseError, ValidationFailed
+from citybase.errors import CitybaseError, PermissionDenied, ValidationFailed
 from citybase.geo import service as geo_service
 from citybase.geo.svg import MAX_HEIGHT, PAD, WIDTH, Projection, render_map
 from citybase.identity.models import User
@@ -76,8 +76,6 @@ async def upload(form: Any, key: str, limit: int) -> list[bytes]:
 
 def require_staff(user: User) -> None:
     if user.role not in STAFF_ROLES:
-        from citybase.errors import PermissionDenied
-
         raise PermissionDenied("This page is for the city's staff; citizens use /ops/report.")
 
 
