@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal, select
+from sqlalchemy import Integer, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from citybase.db import utcnow
@@ -50,6 +50,16 @@ def _key(group: str, day_column: Any) -> Any:
     return column
 
 
+def _scan_columns(db_session: Session) -> tuple[Any, Any]:
+    """The day columns to filter on. SQLite would walk the day index and fetch every row it
+    names one by one — 6–7× slower than reading the table straight through for a period of
+    months — so there the filter reads ``day || ''``, which no index serves. PostgreSQL's
+    planner chooses for itself."""
+    if db_session.get_bind().dialect.name == "sqlite":
+        return OpsCase.due_day.concat(""), OpsCase.registered_day.concat("")
+    return OpsCase.due_day, OpsCase.registered_day
+
+
 def _ratio(part: int | float, whole: int | float) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -67,40 +77,47 @@ def compute(
     if date_to < date_from:
         raise ValidationFailed("to: the period ends before it starts.", field="to")
     lo, hi = date_from.isoformat(), date_to.isoformat()
+    due_day, registered_day = _scan_columns(db_session)
     closed = and_(OpsCase.closed_day.is_not(None), OpsCase.closed_day <= hi)
     happy = [Satisfaction.satisfied.value, Satisfaction.basically.value]
+
+    in_due = and_(due_day >= lo, due_day <= hi)
+    in_reg = and_(registered_day >= lo, registered_day <= hi)
+    where_department = [OpsCase.department == department] if department else []
 
     def count(cond: Any) -> Any:
         return func.sum(case((cond, 1), else_=0)).cast(Integer)
 
-    key = _key(group, OpsCase.due_day).label("key")
-    scope = [OpsCase.due_day >= lo, OpsCase.due_day <= hi]
-    if department:
-        scope.append(OpsCase.department == department)
-    stmt = (
-        select(
-            key,
-            func.count().label("due"),
-            count(closed).label("closed"),
-            count(and_(closed, OpsCase.on_time.is_(True))).label("on_time"),
-            count(and_(closed, OpsCase.rework_count > 0)).label("rework"),
-            count(OpsCase.extension_count > 0).label("extended"),
-            count(and_(closed, OpsCase.satisfaction.in_(happy))).label("happy"),
-            count(and_(closed, OpsCase.satisfaction.is_not(None))).label("asked"),
-            func.avg(case((closed, OpsCase.handling_hours), else_=None)).label("hours"),
+    def figures(due: Any) -> list[Any]:
+        done = and_(due, closed)
+        return [
+            count(due).label("due"),
+            count(done).label("closed"),
+            count(and_(done, OpsCase.on_time.is_(True))).label("on_time"),
+            count(and_(done, OpsCase.rework_count > 0)).label("rework"),
+            count(and_(due, OpsCase.extension_count > 0)).label("extended"),
+            count(and_(done, OpsCase.satisfaction.in_(happy))).label("happy"),
+            count(and_(done, OpsCase.satisfaction.is_not(None))).label("asked"),
+            func.avg(case((done, OpsCase.handling_hours), else_=None)).label("hours"),
+        ]
+
+    registered: dict[Any, int]
+    if group in ("month", "day"):  # due and registration dates group apart: two scans
+        key = _key(group, OpsCase.due_day).label("key")
+        stmt = select(key, *figures(true())).where(in_due, *where_department).group_by(key)
+        rows = {r.key: dict(r._mapping) for r in db_session.execute(stmt)}
+        rkey = _key(group, OpsCase.registered_day).label("key")
+        rstmt = select(rkey, func.count()).where(in_reg, *where_department).group_by(rkey)
+        registered = {k: int(n) for k, n in db_session.execute(rstmt)}
+    else:  # one scan over the cases due or registered in the period
+        key = _key(group, OpsCase.due_day).label("key")
+        stmt = (
+            select(key, count(in_reg).label("registered"), *figures(in_due))
+            .where(or_(in_due, in_reg), *where_department)
+            .group_by(key)
         )
-        .where(*scope)
-        .group_by(key)
-    )
-    rows: dict[Any, dict[str, Any]] = {r.key: dict(r._mapping) for r in db_session.execute(stmt)}
-    rkey = _key(group, OpsCase.registered_day).label("key")
-    rscope = [OpsCase.registered_day >= lo, OpsCase.registered_day <= hi]
-    if department:
-        rscope.append(OpsCase.department == department)
-    registered: dict[Any, int] = {
-        k: int(n)
-        for k, n in db_session.execute(select(rkey, func.count()).where(*rscope).group_by(rkey))
-    }
+        rows = {r.key: dict(r._mapping) for r in db_session.execute(stmt)}
+        registered = {k: int(r["registered"] or 0) for k, r in rows.items()}
     out = []
     for k in sorted(set(rows) | set(registered), key=lambda x: (x is None, str(x))):
         r = rows.get(k) or {}
