@@ -30,7 +30,39 @@ from citybase.settings import Settings
 from citybase.web.i18n import request_locale, translate
 from citybase.worktime import clock_for
 
-router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+_BOTH: dict[str, Any] = {"application/json": {}, "text/xml": {}}
+#: What the resources answer (the spec's shapes, in JSON or XML), for the OpenAPI document.
+DOCUMENTED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The spec's document, JSON or XML.", "content": _BOTH},
+    400: {"description": "The spec's error list: a missing or bad parameter.", "content": _BOTH},
+    403: {"description": "The spec's error list: api_key missing or not allowed.",
+          "content": _BOTH},
+    404: {"description": "The spec's error list: no such service, request or format.",
+          "content": _BOTH},
+}  # fmt: skip
+POSTED: dict[int | str, dict[str, Any]] = {
+    **DOCUMENTED,
+    201: {"description": "Created: [{service_request_id, service_notice, account_id}].",
+          "content": _BOTH},
+}  # fmt: skip
+_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string",
+           "address_id", "email", "device_id", "account_id", "first_name", "last_name",
+           "phone", "description", "media_url", "idempotency_key")  # fmt: skip
+POST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["service_code"],
+                    "properties": {f: {"type": "string"} for f in _FIELDS},
+                }
+            }
+        },
+    }
+}
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"], responses=DOCUMENTED)
 CLOSED_STATES = ("closed", "rejected", "merged")
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
@@ -136,7 +168,7 @@ def _idempotency(request: Request, form: Any, user_id: int, body: dict[str, Any]
     return f"open311:{user_id}:" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:56]
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", responses=POSTED, openapi_extra=POST_BODY)
 async def post_request(fmt: str, request: Request, db_session: SessionDep) -> Response:
     """Create a service request (form-encoded, as the spec says; ``api_key`` in the form or
     the query string)."""
