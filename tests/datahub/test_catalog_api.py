@@ -93,7 +93,12 @@ def test_edit_changes_only_given_fields_and_audits_the_difference(
     create(client, steward, "dha-edit")
     r = client.patch(
         "/api/datahub/datasets/dha-edit",
-        json={"title": "新标题", "open_type": "conditional", "open_condition": "申请后开放"},
+        json={
+            "title": "新标题",
+            "open_type": "conditional",
+            "open_condition": "申请后开放",
+            "licence": "city-open",
+        },
         headers=steward.headers,
     )
     assert r.status_code == 200, r.text

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from citybase.audit.models import AuditRecord
 from citybase.identifiers.idcard import generate_id_number
-from tests.datahub.conftest import Actor, create, upload
+from tests.datahub.conftest import Actor, create, dataset_body, upload
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
@@ -194,6 +194,9 @@ def test_raw_release_is_blocked_and_a_deidentified_extract_passes(
     # the open catalogue links the release back to its source and policy
     pkg = client.get("/api/3/action/package_show?id=dhp-raw-open").json()["result"]
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
+    # licences add up: the extract inherited 政务内部共享使用 and is opened under an open one
+    assert pkg["license_id"] == "city-open" and pkg["isopen"] is True
+    assert client.get("/open/dataset/dhp-raw-open").status_code == 200
     assert extras["derived_from"] == "dhp-raw"
     assert extras["deidentification_policy"] == rel["policy_fingerprint"]
     ttl = client.get("/catalog.ttl").text
@@ -393,3 +396,36 @@ def test_pseudonymised_ids_block_an_open_release(client: TestClient, steward: Ac
     ).json()
     assert rel["passed"] is False
     assert any("'id_number' holds pseudonyms" in x for x in rel["reasons"]), rel["reasons"]
+
+
+def test_a_dataset_cannot_be_open_under_an_internal_licence(
+    client: TestClient, steward: Actor
+) -> None:
+    create(client, steward, "dhp-schools", theme="education")
+    upload(client, steward, "dhp-schools", SCHOOLS_CSV)
+    r = client.patch(
+        "/api/datahub/datasets/dhp-schools",
+        json={"open_type": "unconditional"},
+        headers=steward.headers,
+    )
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["field"] == "licence" and "不是开放许可" in err["message_zh"]
+    r = client.patch(
+        "/api/datahub/datasets/dhp-schools",
+        json={"open_type": "unconditional", "licence": "city-open"},
+        headers=steward.headers,
+    )
+    assert r.status_code == 200, r.text
+    r = client.patch(
+        "/api/datahub/datasets/dhp-schools",
+        json={"licence": "gov-internal"},
+        headers=steward.headers,
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "licence"
+    created = client.post(
+        "/api/datahub/datasets",
+        json={**dataset_body("dhp-bad"), "open_type": "unconditional"},
+        headers=steward.headers,
+    )
+    assert created.status_code == 422 and created.json()["error"]["field"] == "licence"

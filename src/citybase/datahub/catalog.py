@@ -17,7 +17,7 @@ from citybase.datahub.models import (
     DatasetColumn,
     ElementBinding,
 )
-from citybase.datahub.opengate import ensure_may_open
+from citybase.datahub.opengate import ensure_may_open, ensure_open_licence
 from citybase.datahub.schemas import (
     ColumnRead,
     DatasetCreate,
@@ -150,13 +150,7 @@ def _validate_fields(values: dict[str, Any]) -> None:
     if "theme" in values and values["theme"] is not None:
         themes.theme_by_code(values["theme"])
     if "licence" in values and values["licence"] is not None:
-        lic = themes.licence_by_id(values["licence"])
-        if values.get("open_type") == OpenType.unconditional and not lic.open:
-            raise ValidationFailed(
-                f"Licence '{lic.id}' is for internal use; a dataset open to everyone needs an "
-                "open licence.",
-                field="licence",
-            )
+        themes.licence_by_id(values["licence"])  # known; whether it may be open: opengate
     start, end = values.get("temporal_start"), values.get("temporal_end")
     if start and end and start > end:
         raise ValidationFailed(
@@ -190,6 +184,11 @@ def create_dataset(*, db_session: Session, actor: User | None, data: DatasetCrea
         )
     values = data.model_dump(exclude={"name", "department_code"})
     _validate_fields(values)
+    ensure_open_licence(
+        dataset=Dataset(name=data.name),
+        open_type=str(values.get("open_type") or ""),
+        licence=values.get("licence"),
+    )
     now = utcnow()
     ds = Dataset(
         name=data.name,
@@ -238,6 +237,10 @@ def update_dataset(
     _validate_fields(merged)
     if changes.get("open_type"):
         ensure_may_open(db_session=db_session, dataset=ds, open_type=str(changes["open_type"]))
+    if "open_type" in changes or "licence" in changes:
+        ensure_open_licence(
+            dataset=ds, open_type=str(merged["open_type"]), licence=merged["licence"]
+        )
     detail: dict[str, Any] = {}
     for key, value in changes.items():
         if value is None and key not in ("temporal_start", "temporal_end"):

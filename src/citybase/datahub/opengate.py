@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from citybase.datahub.enums import OpenType
 from citybase.datahub.models import Dataset, DatasetColumn, LineageLink
+from citybase.datahub.themes import Licence, licences
 from citybase.errors import ValidationFailed
+from citybase.settings import Settings
 
 OPEN_TYPES = (OpenType.unconditional.value, OpenType.conditional.value)
 
@@ -86,4 +88,29 @@ def ensure_may_open(*, db_session: Session, dataset: Dataset, open_type: str) ->
             "gate (de-identify it, then `citybase datahub release "
             f"{dataset.name} --quasi …`, or the Release page), not by editing its open type.",
             field="open_type",
+        )
+
+
+def open_licence(settings: Settings | None = None) -> Licence | None:
+    """The licence a dataset is opened under when its own is not open: the first open one in
+    the city's licence list (the demo city's ``city-open``)."""
+    return next((x for x in licences(settings) if x.open), None)
+
+
+def ensure_open_licence(
+    *, dataset: Dataset, open_type: str, licence: str | None, settings: Settings | None = None
+) -> None:
+    """Licences must add up: a dataset open to the public carries an open licence."""
+    if open_type not in OPEN_TYPES:
+        return
+    known = {x.id: x for x in licences(settings)}
+    lic = known.get(licence or "")
+    if lic is not None and not lic.open:
+        choices = ", ".join(x.id for x in known.values() if x.open)
+        raise ValidationFailed(
+            f"licence: '{lic.id}' ({lic.title_en}) is not an open licence, so '{dataset.name}' "
+            f"cannot be open to the public under it; choose an open licence ({choices}).",
+            field="licence",
+            zh=f"“{lic.title_zh}”不是开放许可，数据集 {dataset.name} 不能以此协议向社会开放；"
+            f"请选择开放许可（{choices}）。",
         )

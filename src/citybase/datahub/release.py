@@ -40,8 +40,10 @@ from citybase.datahub.models import Dataset, LineageLink, Release
 from citybase.datahub.opengate import (
     OPEN_TYPES,
     is_personal,
+    open_licence,
     refresh_held_back,
 )
+from citybase.datahub.themes import licences
 from citybase.errors import ValidationFailed
 from citybase.privacy.detect_columns import scan_table
 from citybase.privacy.policy import GradingPolicy
@@ -157,6 +159,18 @@ def _bucket_low(label: str) -> int:
     return int(label.rstrip("+").split("-")[0])
 
 
+def _open_licence_for(dataset: Dataset, settings: Settings) -> str:
+    """Licences must add up: a dataset released to the public keeps its licence if that is an
+    open one, else takes the city's open licence (an extract inherits its source's internal
+    licence)."""
+    known = {x.id: x for x in licences(settings)}
+    current = known.get(dataset.licence)
+    if current is None or current.open:
+        return dataset.licence
+    chosen = open_licence(settings)
+    return chosen.id if chosen is not None else dataset.licence
+
+
 def release(
     *,
     db_session: Session,
@@ -210,9 +224,11 @@ def release(
         by=actor.username if actor else "system",
     )
     before = ds.open_type
+    licence_before = ds.licence
     if not reasons:
         ds.released_version = ver.number
         ds.open_type = open_type
+        ds.licence = _open_licence_for(ds, settings)
     db_session.flush()
     refresh_held_back(db_session=db_session, dataset=ds)
     catalog.reindex(db_session=db_session, dataset=ds)
@@ -225,6 +241,7 @@ def release(
         detail={
             "version": ver.number,
             "open_type": {"from": before, "to": ds.open_type},
+            "licence": {"from": licence_before, "to": ds.licence},
             "quasi_identifiers": qis,
             "reasons": reasons,
             "k": (report.get("risk") or {}).get("smallest_class"),
