@@ -1,0 +1,132 @@
+"""Text → sparse TF-IDF features: character 1–3-grams plus jieba word 1–2-grams.
+
+Pure Python + numpy; jieba is imported on first use (its dictionary takes ~1 s to load), with
+a private ``jieba.Tokenizer`` so other domains' use of jieba is unaffected. The category
+keywords of the city's taxonomy are added to that tokenizer's dictionary, so a trade word such
+as 泥头车 stays one word.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+FEATURE_VERSION = "char1-3+word1-2.binary.v3"
+
+_SPLIT = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_DIGITS = re.compile(r"[0-9]+")
+_WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, every run of digits → one '0' (house numbers, phone numbers, times)."""
+    return _DIGITS.sub("0", unicodedata.normalize("NFKC", text).lower())
+
+
+class Tokenizer:
+    """A jieba tokenizer of its own, loaded lazily, with the taxonomy's keywords added."""
+
+    def __init__(self, extra_words: Iterable[str] = ()) -> None:
+        self._words = sorted({w for w in extra_words if w})
+        self._jieba: Any = None
+
+    def _load(self) -> Any:
+        if self._jieba is None:
+            import logging
+
+            import jieba  # type: ignore[import-untyped]
+
+            jieba.setLogLevel(logging.WARNING)
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            for word in self._words:
+                tok.add_word(word)
+            self._jieba = tok
+        return self._jieba
+
+    def words(self, segment: str) -> list[str]:
+        return list(self._load().lcut(segment, HMM=False))
+
+
+def grams(text: str, tokenizer: Tokenizer) -> set[str]:
+    """The features present in one text (binary: short texts rarely repeat an n-gram)."""
+    norm = normalise(text)
+    feats: list[str] = []
+    for seg in _SPLIT.split(norm):
+        if not seg:
+            continue
+        feats.extend(seg)
+        feats.extend([seg[i : i + 2] for i in range(len(seg) - 1)])
+        feats.extend([seg[i : i + 3] for i in range(len(seg) - 2)])
+    words = [w for w in tokenizer.words(norm) if _WORD.match(w)]
+    feats.extend(["w:" + w for w in words])
+    feats.extend(["b:" + a + "|" + b for a, b in zip(words, words[1:], strict=False)])
+    return set(feats)
+
+
+class Vectorizer:
+    """A fitted vocabulary with inverse document frequencies; binary tf, L2-normalised rows."""
+
+    def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, tokenizer: Tokenizer) -> None:
+        self.vocabulary = list(vocabulary)
+        self.index = {f: i for i, f in enumerate(self.vocabulary)}
+        self.idf = idf.astype(np.float32)
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def fit(cls, docs: Sequence[set[str]], tokenizer: Tokenizer, *, min_df: int = 2) -> Vectorizer:
+        df: Counter[str] = Counter()
+        for d in docs:
+            df.update(d)
+        vocab = sorted(f for f, n in df.items() if n >= min_df)
+        n_docs = len(docs)
+        idf = np.array([math.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in vocab])
+        return cls(vocab, idf, tokenizer)
+
+    def transform_docs(
+        self, docs: Sequence[set[str]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR arrays (indptr, indices, values) of the documents' feature vectors."""
+        get = self.index.get
+        rows = [[j for j in map(get, d) if j is not None] for d in docs]
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.fromiter(
+            (j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1])
+        )
+        values = self.idf[indices]
+        squares = values * values
+        nonempty = lengths > 0
+        norms = np.ones(len(rows), dtype=np.float32)
+        if indices.size:
+            norms[nonempty] = np.sqrt(np.add.reduceat(squares, indptr[:-1][nonempty]))
+        values = values / np.repeat(norms, lengths)
+        return indptr, indices, values.astype(np.float32)
+
+    def transform(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        tokenizer = self.tokenizer
+        return self.transform_docs([grams(t, tokenizer) for t in texts])
+
+
+def sparse_dot(
+    csr: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray, bias: np.ndarray
+) -> np.ndarray:
+    """Rows of the CSR matrix times ``weights`` (features × classes) plus ``bias``."""
+    indptr, indices, values = csr
+    n_rows = len(indptr) - 1
+    out = np.tile(bias.astype(np.float32), (n_rows, 1))
+    if len(indices) == 0:
+        return out
+    contrib = weights[indices] * values[:, None]
+    starts = indptr[:-1]
+    nonempty = indptr[1:] > starts
+    sums = np.add.reduceat(contrib, starts[nonempty], axis=0)
+    out[nonempty] += sums
+    return out
