@@ -35,6 +35,14 @@ _cache: dict[tuple[str, str], Classifier] = {}
 CURRENT = "current.json"
 
 
+def __getattr__(name: str) -> object:
+    if name == "Classifier":  # numpy-heavy: imported on first use
+        from citybase.ops.classifier.model import Classifier
+
+        return Classifier
+    raise AttributeError(name)
+
+
 def model_dir(settings: Settings) -> Path:
     return settings.data_dir / "ops-classifier"
 
