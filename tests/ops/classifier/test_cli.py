@@ -101,7 +101,11 @@ def test_missing_input_file(app: typer.Typer, shipped_settings: Settings, tmp_pa
 
 
 def test_python_m_runs_the_same_command(shipped_settings: Settings, shipped: object) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "CITYBASE_DATA_DIR": str(shipped_settings.data_dir)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CITYBASE_DATA_DIR": str(shipped_settings.data_dir),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "citybase.ops.classifier", "classify", "--format", "jsonl"],
         input='{"text": "邻居家的狗天天半夜叫"}\n'.encode(),

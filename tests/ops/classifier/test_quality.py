@@ -64,5 +64,9 @@ def test_hard_pairs_are_separated_by_what_is_wrong(shipped: classifier.Classifie
         "菜市场里那家熟食店卖的卤肉吃了拉肚子": "FOOD_SAFETY",
     }
     got = shipped.classify(list(cases))
-    wrong = {t: (want, c[0].category) for (t, want), c in zip(cases.items(), got) if c[0].category != want}
+    wrong = {
+        t: (want, c[0].category)
+        for (t, want), c in zip(cases.items(), got)
+        if c[0].category != want
+    }
     assert len(wrong) <= 1, wrong

@@ -67,7 +67,9 @@ def test_model_file_is_reused_and_invalidated_by_a_data_change(
     classifier.clear_cache()
     same = classifier.train(history, settings=settings)  # same data: the file is loaded
     assert calls == [] and same.key == first.key and first.path.stat().st_mtime_ns == stamp
-    changed = classifier.train([*history, ("楼下的路灯坏了三天了", "MUNICIPAL_FACILITY")], settings=settings)
+    changed = classifier.train(
+        [*history, ("楼下的路灯坏了三天了", "MUNICIPAL_FACILITY")], settings=settings
+    )
     assert calls == [1] and changed.key != first.key
     assert changed.path is not None and changed.path != first.path and changed.path.is_file()
 

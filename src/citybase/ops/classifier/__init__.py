@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citybase.ops.classifier.history import load_history
 from citybase.ops.classifier.candidate import Candidate
+from citybase.ops.classifier.history import load_history
 
 if TYPE_CHECKING:
     from citybase.ops.classifier.model import Classifier

@@ -10,11 +10,14 @@ import json
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from citybase.cli_support import console, friendly_errors, load_settings
+
+if TYPE_CHECKING:
+    from citybase.ops.classifier.candidate import Candidate
 
 BATCH = 2000
 
@@ -115,14 +118,11 @@ def _ids(lines: list[str]) -> dict[int, object]:
     return ids
 
 
-def _table(results: list[list[object]], texts: list[str]) -> None:
+def _table(results: list[list[Candidate]], texts: list[str]) -> None:
     from rich.table import Table
 
-    from citybase.ops.classifier.candidate import Candidate
-
     table = Table("text", "category", "confidence", "runners-up")
-    for text, cands in zip(texts, results, strict=True):
-        best = [c for c in cands if isinstance(c, Candidate)]
+    for text, best in zip(texts, results, strict=True):
         table.add_row(
             text if len(text) <= 40 else text[:39] + "…",
             best[0].category,
@@ -170,7 +170,8 @@ def train_command(
 
 def evaluate_command(
     path: Annotated[
-        Path, typer.Argument(metavar="FILE", dir_okay=False, help='JSON lines {"text", "category"}.')
+        Path,
+        typer.Argument(metavar="FILE", dir_okay=False, help='JSON lines {"text", "category"}.'),
     ],
     categories: CategoriesOption = None,
 ) -> None:

@@ -12,6 +12,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from citybase.ops.classifier.candidate import Candidate
@@ -22,7 +23,9 @@ class Report:
     n: int = 0
     top1: int = 0
     top3: int = 0
-    per_category: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    per_category: dict[str, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0])
+    )
     confusions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     #: (confidence of the first candidate, was it right) for every text
     confidences: list[tuple[float, bool]] = field(default_factory=list)
@@ -52,7 +55,7 @@ class Report:
 
     def calibration(self, edges: Sequence[float] = (0.0, 0.5, 0.7, 0.8, 0.9, 1.01)) -> list[str]:
         lines = []
-        for lo, hi in zip(edges, edges[1:], strict=False):
+        for lo, hi in pairwise(edges):
             hits = [ok for conf, ok in self.confidences if lo <= conf < hi]
             if hits:
                 lines.append(
@@ -62,15 +65,19 @@ class Report:
         return lines
 
     def render(self, title: str) -> str:
-        out = [f"## {title}", f"texts {self.n}  top-1 {self.top1_rate:.3f}  top-3 {self.top3_rate:.3f}"]
+        out = [
+            f"## {title}",
+            f"texts {self.n}  top-1 {self.top1_rate:.3f}  top-3 {self.top3_rate:.3f}",
+        ]
         out.append("| category | n | top-1 | top-3 |")
         out.append("|---|---|---|---|")
         for code, (n, t1, t3) in sorted(self.per_category.items()):
             out.append(f"| {code} | {n} | {t1 / n:.2f} | {t3 / n:.2f} |")
         worst = sorted(self.confusions.items(), key=lambda kv: -kv[1])[:12]
-        out.append("most frequent confusions (truth → predicted: count): " + ", ".join(
-            f"{a}→{b}: {k}" for (a, b), k in worst
-        ))
+        out.append(
+            "most frequent confusions (truth → predicted: count): "
+            + ", ".join(f"{a}→{b}: {k}" for (a, b), k in worst)
+        )
         out.extend(self.calibration())
         return "\n".join(out)
 
@@ -90,10 +97,8 @@ def split_by_core(folds: int = 5, *, only: Sequence[int] | None = None) -> Repor
     from citybase.ops.classifier.features import Tokenizer
     from citybase.ops.classifier.history import shipped_cases
     from citybase.ops.classifier.model import fit
-    from citybase.ops.classifier.taxonomy import load_categories
+    from citybase.ops.classifier.taxonomy import default_categories_path, load_categories
     from citybase.settings import get_settings
-
-    from citybase.ops.classifier.taxonomy import default_categories_path
 
     categories = load_categories(default_categories_path(get_settings()))
     tokenizer = Tokenizer(w for c in categories for w in c.keywords)

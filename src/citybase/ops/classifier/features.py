@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -66,7 +67,7 @@ def grams(text: str, tokenizer: Tokenizer) -> set[str]:
         feats.extend([seg[i : i + 3] for i in range(len(seg) - 2)])
     words = [w for w in tokenizer.words(norm) if _WORD.match(w)]
     feats.extend(["w:" + w for w in words])
-    feats.extend(["b:" + a + "|" + b for a, b in zip(words, words[1:], strict=False)])
+    feats.extend(["b:" + a + "|" + b for a, b in pairwise(words)])
     return set(feats)
 
 
@@ -89,26 +90,22 @@ class Vectorizer:
         idf = np.array([math.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in vocab])
         return cls(vocab, idf, tokenizer)
 
-    def transform_docs(
-        self, docs: Sequence[set[str]]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def transform_docs(self, docs: Sequence[set[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR arrays (indptr, indices, values) of the documents' feature vectors."""
         get = self.index.get
         rows = [[j for j in map(get, d) if j is not None] for d in docs]
         lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        indices = np.fromiter(
-            (j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1])
-        )
+        indices = np.fromiter((j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1]))
         values = self.idf[indices]
         squares = values * values
         nonempty = lengths > 0
         norms = np.ones(len(rows), dtype=np.float32)
         if indices.size:
             norms[nonempty] = np.sqrt(np.add.reduceat(squares, indptr[:-1][nonempty]))
-        values = values / np.repeat(norms, lengths)
-        return indptr, indices, values.astype(np.float32)
+        scaled: np.ndarray = values / np.repeat(norms, lengths)
+        return indptr, indices, scaled.astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         tokenizer = self.tokenizer

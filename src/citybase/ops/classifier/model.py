@@ -148,7 +148,7 @@ def fit(
     """Train on ``examples`` ((text, category code) pairs) over ``categories``."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     codes = [c.code for c in categories]
     position = {c: i for i, c in enumerate(codes)}
