@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-FEATURE_VERSION = "char1-3+word1-2.binary.v3"
+FEATURE_VERSION = "char1-3+word1-2.binary.v4"
 
 _SPLIT = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _DIGITS = re.compile(r"[0-9]+")
-_WORD = re.compile(r"[0-9a-z\u3400-\u9fff]")
 
 
 def normalise(text: str) -> str:
@@ -31,41 +30,101 @@ def normalise(text: str) -> str:
 
 
 class Tokenizer:
-    """A jieba tokenizer of its own, loaded lazily, with the taxonomy's keywords added."""
+    """jieba's dictionary segmentation (its DAG and most probable route, without the HMM),
+    with a jieba dictionary of its own, loaded lazily, plus the taxonomy's keywords.
+
+    The route is the one ``jieba.Tokenizer.cut(text, HMM=False)`` takes; it is computed here
+    in one function over a segment of letters and digits (no punctuation), which is about
+    twice as fast as going through jieba's generators (tests check both agree)."""
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
         self._words = sorted({w for w in extra_words if w})
-        self._jieba: Any = None
+        self._freq: dict[str, int] | None = None
+        self._memo: dict[str, float] = {}
+        self._logtotal = 0.0
 
-    def _load(self) -> Any:
-        if self._jieba is None:
-            import logging
+    def jieba(self) -> Any:
+        import logging
 
-            import jieba  # type: ignore[import-untyped]
+        import jieba  # type: ignore[import-untyped]
 
-            jieba.setLogLevel(logging.WARNING)
-            tok = jieba.Tokenizer()
-            tok.initialize()
-            for word in self._words:
-                tok.add_word(word)
-            self._jieba = tok
-        return self._jieba
+        jieba.setLogLevel(logging.WARNING)
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        for word in self._words:
+            tok.add_word(word)
+        return tok
+
+    def _load(self) -> dict[str, int]:
+        if self._freq is None:
+            tok = self.jieba()
+            self._logtotal = math.log(tok.total)
+            self._freq = tok.FREQ
+        return self._freq
 
     def words(self, segment: str) -> list[str]:
-        return list(self._load().lcut(segment, HMM=False))
+        """The words of ``segment`` (letters and digits only), in order."""
+        freq = self._freq if self._freq is not None else self._load()
+        memo = self._memo
+        logtotal = self._logtotal
+        n = len(segment)
+        dag: list[list[int]] = []
+        for k in range(n):
+            ends = []
+            i = k
+            frag = segment[k]
+            while i < n and frag in freq:
+                if freq[frag]:
+                    ends.append(i)
+                i += 1
+                frag = segment[k : i + 1]
+            dag.append(ends or [k])
+        score = [0.0] * (n + 1)
+        end = [0] * (n + 1)
+        for idx in range(n - 1, -1, -1):
+            best = -math.inf
+            best_x = idx
+            for x in dag[idx]:
+                w = segment[idx : x + 1]
+                lp = memo.get(w)
+                if lp is None:
+                    lp = memo[w] = math.log(freq.get(w) or 1) - logtotal
+                value = lp + score[x + 1]
+                if value > best or (value == best and x > best_x):
+                    best = value
+                    best_x = x
+            score[idx] = best
+            end[idx] = best_x
+        out: list[str] = []
+        buf = ""
+        x = 0
+        while x < n:
+            y = end[x] + 1
+            w = segment[x:y]
+            if y - x == 1 and w.isascii():
+                buf += w
+            else:
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(w)
+            x = y
+        if buf:
+            out.append(buf)
+        return out
 
 
 def grams(text: str, tokenizer: Tokenizer) -> set[str]:
     """The features present in one text (binary: short texts rarely repeat an n-gram)."""
-    norm = normalise(text)
     feats: list[str] = []
-    for seg in _SPLIT.split(norm):
+    words: list[str] = []
+    for seg in _SPLIT.split(normalise(text)):
         if not seg:
             continue
         feats.extend(seg)
         feats.extend([seg[i : i + 2] for i in range(len(seg) - 1)])
         feats.extend([seg[i : i + 3] for i in range(len(seg) - 2)])
-    words = [w for w in tokenizer.words(norm) if _WORD.match(w)]
+        words.extend(tokenizer.words(seg))
     feats.extend(["w:" + w for w in words])
     feats.extend(["b:" + a + "|" + b for a, b in pairwise(words)])
     return set(feats)
@@ -116,14 +175,10 @@ def sparse_dot(
     csr: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray, bias: np.ndarray
 ) -> np.ndarray:
     """Rows of the CSR matrix times ``weights`` (features × classes) plus ``bias``."""
+    from scipy.sparse import csr_matrix
+
     indptr, indices, values = csr
-    n_rows = len(indptr) - 1
-    out = np.tile(bias.astype(np.float32), (n_rows, 1))
-    if len(indices) == 0:
-        return out
-    contrib = weights[indices] * values[:, None]
-    starts = indptr[:-1]
-    nonempty = indptr[1:] > starts
-    sums = np.add.reduceat(contrib, starts[nonempty], axis=0)
-    out[nonempty] += sums
+    matrix = csr_matrix((values, indices, indptr), shape=(len(indptr) - 1, weights.shape[0]))
+    out: np.ndarray = np.asarray(matrix @ weights, dtype=np.float32)
+    out += bias.astype(np.float32)
     return out
