@@ -61,3 +61,39 @@ def station(client: TestClient, admin_headers: dict[str, str]) -> dict[str, Any]
     thing = r.json()
     ds = client.get(f"{STA}/Things({thing['@iot.id']})/Datastreams", headers=admin_headers)
     return {"thing": thing, "datastream": ds.json()["value"][0]}
+
+
+@pytest.fixture
+def committed_db(backend: str, tmp_path: Any) -> Any:
+    """A fresh, migrated database whose commits are real (for other processes and threads)."""
+    from citybase.db import make_engine, make_session_factory, upgrade
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    name = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'citybase.db'}"
+    else:
+        url, name = create_postgres_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    yield url, make_session_factory(engine)
+    engine.dispose()
+    if name is not None:
+        drop_postgres_database(name)
+
+
+def make_datastream(factory: Any, name: str = "井盖倾角") -> int:
+    """A Thing with one Datastream, committed, built by the same writer the API uses."""
+    from citybase.sensing.sta.entities import ENTITY_SETS
+    from citybase.sensing.sta.write import Writer
+
+    with factory() as db:
+        body = station_body(name)
+        thing_id = Writer(db).create(ENTITY_SETS["Things"], body, {})
+        from sqlalchemy import select
+
+        from citybase.sensing.models import Datastream
+
+        ds_id = db.scalar(select(Datastream.id).where(Datastream.thing_id == thing_id))
+        db.commit()
+    return int(ds_id)

@@ -14,6 +14,9 @@ class SensingSettings(BaseSettings):
 
     mqtt_host: str = Field("127.0.0.1", description="MQTT broker host (Mosquitto).")
     mqtt_port: int = Field(1883, ge=1, le=65535, description="MQTT broker port.")
+    share_group: str = Field(
+        "citybase", description="Shared-subscription group of the ingest workers ($share/…)."
+    )
     mqtt_republish: bool = Field(
         True, description="Publish every created observation to its MQTT topics."
     )

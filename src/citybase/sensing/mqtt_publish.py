@@ -51,11 +51,15 @@ def client() -> mqtt.Client | None:
         return _client
 
 
-def observations_created(ids: list[int], base_url: str) -> None:
-    """Publish the created observations (read back in a short session of our own)."""
-    if not ids or _session_factory is None:
+def observations_created(
+    ids: list[int], base_url: str, *, via: mqtt.Client | None = None, session_factory: Any = None
+) -> None:
+    """Publish the created observations (read back in a short session of our own), through
+    ``via`` (the ingest's own connection) or the process's publisher."""
+    factory = session_factory or _session_factory
+    if not ids or factory is None or not sensing_settings().mqtt_republish:
         return
-    c = client()
+    c = via or client()
     if c is None or not c.is_connected():
         return
     from citybase.sensing.models import Datastream, Observation
@@ -63,7 +67,7 @@ def observations_created(ids: list[int], base_url: str) -> None:
     from citybase.sensing.sta.query import Reader
 
     es = ENTITY_SETS["Observations"]
-    with _session_factory() as db:
+    with factory() as db:
         reader = Reader(db, base_url)
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
