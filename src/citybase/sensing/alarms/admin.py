@@ -41,7 +41,8 @@ def alarm_doc(alarm: m.Alarm) -> dict[str, Any]:
 def _validate(db_session: Session, body: Any, rule: m.AlarmRule | None) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed("The body must be a JSON object.", field="body")
-    merged = rule_doc(rule) if rule is not None else {"debounce": 1, "enabled": True}
+    merged: dict[str, Any] = rule_doc(rule) if rule is not None else {
+        "debounce": 1, "enabled": True, "datastream_id": None, "observed_property_id": None}
     unknown = set(body) - {"name", "kind", "category", "datastream_id", "observed_property_id",
                            "params", "debounce", "enabled"}  # fmt: skip
     if unknown:
