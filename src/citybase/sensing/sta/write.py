@@ -61,7 +61,7 @@ class Writer:
 
     def link(self, es: EntitySet, value: Any, field: str) -> int | None:
         """An ``{"@iot.id": n}`` link → n (checked), or None when ``value`` is a new entity."""
-        if isinstance(value, dict) and "@iot.id" in value and len(value) == 1:
+        if isinstance(value, dict) and "@iot.id" in value:  # a link; other keys are ignored
             ident = value["@iot.id"]
             if not isinstance(ident, int) or self.db.get(es.model, ident) is None:
                 raise NotFound(f"{field}: {es.singular} {ident!r} does not exist.", field=field)
