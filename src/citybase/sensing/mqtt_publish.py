@@ -55,7 +55,15 @@ def observations_created(
     ids: list[int], base_url: str, *, via: mqtt.Client | None = None, session_factory: Any = None
 ) -> None:
     """Publish the created observations (read back in a short session of our own), through
-    ``via`` (the ingest's own connection) or the process's publisher."""
+    ``via`` (the ingest's own connection) or the process's publisher. Never raises: the
+    observations are committed whatever happens to their notification."""
+    try:
+        _publish(ids, base_url, via, session_factory)
+    except Exception:  # a notification must not fail a committed write
+        log.exception("republishing %d observations failed", len(ids))
+
+
+def _publish(ids: list[int], base_url: str, via: mqtt.Client | None, session_factory: Any) -> None:
     factory = session_factory or _session_factory
     if not ids or factory is None or not sensing_settings().mqtt_republish:
         return

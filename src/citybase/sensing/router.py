@@ -40,6 +40,10 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + PREFIX
 
 
+def _factory(request: Request) -> Any:
+    return request.app.state.session_factory
+
+
 async def _body(request: Request) -> Any:
     raw = await request.body()
     try:
@@ -79,7 +83,7 @@ async def create_observations(
         return ids
 
     ids = await run_in_threadpool(work)
-    mqtt_publish.observations_created(ids, base)
+    mqtt_publish.observations_created(ids, base, session_factory=_factory(request))
     return JSONResponse([f"{base}/Observations({i})" for i in ids], status_code=201)
 
 
@@ -146,7 +150,7 @@ async def create(
 
     doc, set_name, ident = await run_in_threadpool(work)
     if set_name == "Observations":
-        mqtt_publish.observations_created([ident], base)
+        mqtt_publish.observations_created([ident], base, session_factory=_factory(request))
     return JSONResponse(doc, status_code=201, headers={"Location": doc["@iot.selfLink"]})
 
 

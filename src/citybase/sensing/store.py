@@ -228,6 +228,22 @@ def rollups(
     ]
 
 
+def series(
+    db_session: Session, *, datastream_id: int, start_ms: int, end_ms: int
+) -> tuple[list[int], list[float | None]]:
+    """One datastream's raw (time, numeric result) pairs in [start, end), oldest first."""
+    rows = db_session.execute(
+        select(Observation.phenomenon_ms, Observation.result_number)
+        .where(
+            Observation.datastream_id == datastream_id,
+            Observation.phenomenon_ms >= start_ms,
+            Observation.phenomenon_ms < end_ms,
+        )
+        .order_by(Observation.phenomenon_ms)
+    ).all()
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
 def apply_retention(db_session: Session, *, raw_days: int, minute_days: int) -> dict[str, int]:
     """Delete raw observations older than ``raw_days`` and minute rollups older than
     ``minute_days``; hour and day rollups are kept (they are small)."""
