@@ -19,7 +19,9 @@ def admin_headers(session: Session) -> dict[str, str]:
     return auth_headers(session, make_user(session, Role.platform_admin))
 
 
-def station_body(name: str = "人民路水位站", lon: float = 121.47, lat: float = 31.23) -> dict[str, Any]:
+def station_body(
+    name: str = "人民路水位站", lon: float = 121.47, lat: float = 31.23
+) -> dict[str, Any]:
     return {
         "name": name,
         "description": "河道水位计",

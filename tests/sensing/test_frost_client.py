@@ -46,9 +46,15 @@ class TokenHandler(AuthHandler):  # type: ignore[misc]
 def live(committed_db: Any, tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
     url, factory = committed_db
     with factory() as db:
-        user = identity_service.create_user(db_session=db, actor=None, username="sta_admin",
-                                            display_name="管理员", password="pw-123456-long",
-                                            role=Role.platform_admin, department_code=None)  # fmt: skip
+        user = identity_service.create_user(
+            db_session=db,
+            actor=None,
+            username="sta_admin",
+            display_name="管理员",
+            password="pw-123456-long",
+            role=Role.platform_admin,
+            department_code=None,
+        )
         token, _ = identity_service.issue_token(db_session=db, user=user, name="frost", days=1)
         db.commit()
     server = LiveServer(Settings(data_dir=tmp_path, database_url=url))
@@ -60,34 +66,55 @@ def live(committed_db: Any, tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
 def test_frost_client_creates_queries_and_pages(live: tuple[LiveServer, str]) -> None:
     server, token = live
     service = fsc.SensorThingsService(f"{server.url}/sta/v1.1", auth_handler=TokenHandler(token))
-    location = fsc.Location(name="滨江路井盖", description="井盖", encoding_type="application/geo+json",
-                            location=Point((121.50, 31.25)))  # fmt: skip
-    thing = fsc.Thing(name="井盖倾角传感器-001", description="manhole cover tilt",
-                      properties={"district": "浦东"}, locations=[location])  # fmt: skip
+    location = fsc.Location(
+        name="滨江路井盖",
+        description="井盖",
+        encoding_type="application/geo+json",
+        location=Point((121.50, 31.25)),
+    )
+    thing = fsc.Thing(
+        name="井盖倾角传感器-001",
+        description="manhole cover tilt",
+        properties={"district": "浦东"},
+        locations=[location],
+    )
     service.create(thing)
     assert isinstance(thing.id, int)
-    sensor = fsc.Sensor(name="倾角计", description="tilt", encoding_type="application/pdf",
-                        metadata="https://example.org/tilt.pdf")  # fmt: skip
-    prop = fsc.ObservedProperty(name="倾角", definition="https://example.org/tilt",
-                                description="tilt angle")  # fmt: skip
+    sensor = fsc.Sensor(
+        name="倾角计",
+        description="tilt",
+        encoding_type="application/pdf",
+        metadata="https://example.org/tilt.pdf",
+    )
+    prop = fsc.ObservedProperty(
+        name="倾角", definition="https://example.org/tilt", description="tilt angle"
+    )
     datastream = fsc.Datastream(
-        name="井盖倾角", description="tilt",
+        name="井盖倾角",
+        description="tilt",
         observation_type="http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
         unit_of_measurement=fsc.UnitOfMeasurement(name="degree", symbol="°", definition="ucum:deg"),
-        thing=thing, sensor=sensor, observed_property=prop,
-    )  # fmt: skip
+        thing=thing,
+        sensor=sensor,
+        observed_property=prop,
+    )
     service.create(datastream)
     for i in range(3):
-        obs = fsc.Observation(result=float(i), phenomenon_time=f"2026-12-01T00:0{i}:00Z",
-                              datastream=datastream)  # fmt: skip
+        obs = fsc.Observation(
+            result=float(i), phenomenon_time=f"2026-12-01T00:0{i}:00Z", datastream=datastream
+        )
         service.create(obs)
     dav = DataArrayValue()
     dav.datastream = datastream
     dav.components = {DataArrayValue.Property.PHENOMENON_TIME, DataArrayValue.Property.RESULT}
     for i in range(3, 250):
-        dav.add_observation(fsc.Observation(result=float(i),
-                                            phenomenon_time=f"2026-12-01T{i // 60:02d}:{i % 60:02d}:00Z",
-                                            datastream=datastream))  # fmt: skip
+        dav.add_observation(
+            fsc.Observation(
+                result=float(i),
+                phenomenon_time=f"2026-12-01T{i // 60:02d}:{i % 60:02d}:00Z",
+                datastream=datastream,
+            )
+        )
     doc = DataArrayDocument()
     doc.value = [dav]
     created = service.observations().create(doc)
@@ -96,11 +123,16 @@ def test_frost_client_creates_queries_and_pages(live: tuple[LiveServer, str]) ->
     assert [t.name for t in found] == ["井盖倾角传感器-001"]
     fetched = service.datastreams().find(datastream.id)
     assert fetched.name == "井盖倾角" and fetched.unit_of_measurement.symbol == "°"
-    big = (service.observations().query().filter("result ge 100")
-           .orderby("result", "ASC").top(60).list())  # fmt: skip
+    big = (
+        service.observations()
+        .query()
+        .filter("result ge 100")
+        .orderby("result", "ASC")
+        .top(60)
+        .list()
+    )
     values = [o.result for o in big]  # iterating follows @iot.nextLink page by page
     assert values == [float(v) for v in range(100, 250)]
-    expanded = (service.things().query().expand("Datastreams($expand=ObservedProperty)")
-                .list())  # fmt: skip
+    expanded = service.things().query().expand("Datastreams($expand=ObservedProperty)").list()
     first = next(iter(expanded))
     assert first.datastreams is not None

@@ -38,10 +38,12 @@ def _broker_up() -> bool:
 
 if not _broker_up():
     if IN_CI:
-        raise RuntimeError("CI=true but no MQTT broker listens on 127.0.0.1:1883 (.ci/run starts "
-                           "Mosquitto)")  # fmt: skip
-    pytest.skip("no MQTT broker on 127.0.0.1:1883 (start mosquitto to run these)",
-                allow_module_level=True)  # fmt: skip
+        raise RuntimeError(
+            "CI=true but no MQTT broker listens on 127.0.0.1:1883 (.ci/run starts Mosquitto)"
+        )
+    pytest.skip(
+        "no MQTT broker on 127.0.0.1:1883 (start mosquitto to run these)", allow_module_level=True
+    )
 
 
 def _decode(payload: bytes) -> dict[str, Any]:
@@ -61,18 +63,20 @@ def publisher() -> mqtt.Client:
 
 def publish_all(c: mqtt.Client, ds_id: int, values: range) -> None:
     infos = [
-        c.publish(f"v1.1/Datastreams({ds_id})/Observations",
-                  json.dumps({"result": float(v)}), qos=1)
+        c.publish(
+            f"v1.1/Datastreams({ds_id})/Observations", json.dumps({"result": float(v)}), qos=1
+        )
         for v in values
-    ]  # fmt: skip
+    ]
     for info in infos:
         info.wait_for_publish(timeout=10)
 
 
 def stored(factory: Any, ds_id: int) -> list[float]:
     with factory() as db:
-        return sorted(db.scalars(select(Observation.result_number)
-                                 .where(Observation.datastream_id == ds_id)))  # fmt: skip
+        return sorted(
+            db.scalars(select(Observation.result_number).where(Observation.datastream_id == ds_id))
+        )
 
 
 def wait_for(predicate: Any, timeout: float = 20) -> bool:
@@ -121,8 +125,9 @@ def test_ingest_batches_rate_limit_and_republish(committed_db: Any) -> None:
         assert ingest.counters.reasons.get("json") == 1
         assert ingest.counters.reasons.get("unknown_datastream") == 1
         assert "topic" not in ingest.counters.reasons  # republished entities are skipped
-        assert wait_for(lambda: len(stored(factory, flood_id)) + ingest.counters.rate_limited
-                        == 200)  # fmt: skip
+        assert wait_for(
+            lambda: len(stored(factory, flood_id)) + ingest.counters.rate_limited == 200
+        )
         flood = stored(factory, flood_id)
         assert 20 <= len(flood) < 200 and ingest.counters.rate_limited == 200 - len(flood)
         # subscribers see the created entities (with @iot.id), and the ingest does not
@@ -143,11 +148,23 @@ def test_nothing_lost_when_the_consumer_is_killed(committed_db: Any, tmp_path: P
     ds_id = make_datastream(factory)
     group = f"t{uuid.uuid4().hex[:8]}"
     worker = 100000 + int(uuid.uuid4().int % 100000)
-    env = {**os.environ, "CITYBASE_DATABASE_URL": url, "CITYBASE_DATA_DIR": str(tmp_path),
-           "CITYBASE_SENSING_SHARE_GROUP": group, "CITYBASE_SENSING_DEVICE_RATE_PER_S": "100000",
-           "CITYBASE_SENSING_MQTT_REPUBLISH": "false"}  # fmt: skip
-    cmd = [sys.executable, "-c", "from citybase.cli import main; main()", "sensing", "ingest",
-           "--worker", str(worker)]  # fmt: skip
+    env = {
+        **os.environ,
+        "CITYBASE_DATABASE_URL": url,
+        "CITYBASE_DATA_DIR": str(tmp_path),
+        "CITYBASE_SENSING_SHARE_GROUP": group,
+        "CITYBASE_SENSING_DEVICE_RATE_PER_S": "100000",
+        "CITYBASE_SENSING_MQTT_REPUBLISH": "false",
+    }
+    cmd = [
+        sys.executable,
+        "-c",
+        "from citybase.cli import main; main()",
+        "sensing",
+        "ingest",
+        "--worker",
+        str(worker),
+    ]
 
     def start() -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -157,16 +174,21 @@ def test_nothing_lost_when_the_consumer_is_killed(committed_db: Any, tmp_path: P
     pub = publisher()
     try:
         # the first run makes the persistent session: wait until it stores a probe
-        assert wait_for(lambda: (publish_all(pub, ds_id, range(0, 1)) or True)
-                        and len(stored(factory, ds_id)) >= 1, timeout=30)  # fmt: skip
+        assert wait_for(
+            lambda: (
+                (publish_all(pub, ds_id, range(0, 1)) or True) and len(stored(factory, ds_id)) >= 1
+            ),
+            timeout=30,
+        )
         publish_all(pub, ds_id, range(1, 300))
         proc.send_signal(signal.SIGKILL)  # mid-stream: some batches were not committed
         proc.wait(10)
         before = len(set(stored(factory, ds_id)))
         publish_all(pub, ds_id, range(300, 600))  # while no consumer runs: the broker queues
         proc = start()
-        assert wait_for(lambda: set(stored(factory, ds_id)) >= {float(v) for v in range(600)},
-                        timeout=40), f"stored {len(set(stored(factory, ds_id)))} of 600"  # fmt: skip
+        assert wait_for(
+            lambda: set(stored(factory, ds_id)) >= {float(v) for v in range(600)}, timeout=40
+        ), f"stored {len(set(stored(factory, ds_id)))} of 600"
         assert before < 600
     finally:
         proc.send_signal(signal.SIGTERM)

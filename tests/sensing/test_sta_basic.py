@@ -43,10 +43,14 @@ def test_observations_and_query_options(
         assert r.headers["location"] == r.json()["@iot.selfLink"]
     page = client.get(
         f"{STA}/Datastreams({ds_id})/Observations",
-        params={"$filter": "result gt 2 and phenomenonTime lt 2026-12-01T04:00:00Z",
-                "$orderby": "phenomenonTime desc", "$top": "2", "$count": "true"},
+        params={
+            "$filter": "result gt 2 and phenomenonTime lt 2026-12-01T04:00:00Z",
+            "$orderby": "phenomenonTime desc",
+            "$top": "2",
+            "$count": "true",
+        },
         headers=admin_headers,
-    ).json()  # fmt: skip
+    ).json()
     assert page["@iot.count"] == 2
     assert [o["result"] for o in page["value"]] == [4.0, 3.0]
     assert page["value"][0]["phenomenonTime"] == "2026-12-01T03:00:00.000Z"
@@ -68,12 +72,14 @@ def test_observations_and_query_options(
 def test_nested_expand_select_and_filters(
     client: TestClient, admin_headers: dict[str, str], station: dict[str, Any]
 ) -> None:
-    r = client.post(f"{STA}/Things", json=station_body("外滩水位站", 121.49, 31.24),
-                    headers=admin_headers)  # fmt: skip
+    r = client.post(
+        f"{STA}/Things", json=station_body("外滩水位站", 121.49, 31.24), headers=admin_headers
+    )
     assert r.status_code == 201
     ds_id = station["datastream"]["@iot.id"]
-    client.post(f"{STA}/Datastreams({ds_id})/Observations", json={"result": 3.5},
-                headers=admin_headers)  # fmt: skip
+    client.post(
+        f"{STA}/Datastreams({ds_id})/Observations", json={"result": 3.5}, headers=admin_headers
+    )
     things = client.get(
         f"{STA}/Things",
         params={
@@ -96,29 +102,33 @@ def test_nested_expand_select_and_filters(
     assert [loc["name"] for loc in near] == ["外滩水位站位置"]
     inside = client.get(
         f"{STA}/Things",
-        params={"$filter": "st_within(Locations/location, geography'POLYGON((121.46 31.22, "
-                           "121.48 31.22, 121.48 31.235, 121.46 31.235, 121.46 31.22))')"},
+        params={
+            "$filter": "st_within(Locations/location, geography'POLYGON((121.46 31.22, "
+            "121.48 31.22, 121.48 31.235, 121.46 31.235, 121.46 31.22))')"
+        },
         headers=admin_headers,
-    )  # fmt: skip
+    )
     assert inside.status_code == 422  # a collection path: refused with a clear message
     located = client.get(
         f"{STA}/Locations",
-        params={"$filter": "st_within(location, geography'POLYGON((121.46 31.22, 121.48 31.22, "
-                           "121.48 31.235, 121.46 31.235, 121.46 31.22))')"},
+        params={
+            "$filter": "st_within(location, geography'POLYGON((121.46 31.22, 121.48 31.22, "
+            "121.48 31.235, 121.46 31.235, 121.46 31.22))')"
+        },
         headers=admin_headers,
-    ).json()["value"]  # fmt: skip
+    ).json()["value"]
     assert [loc["name"] for loc in located] == ["人民路水位站位置"]
     by_thing = client.get(
         f"{STA}/Observations",
-        params={"$filter": "Datastream/Thing/name eq '人民路水位站' and year(phenomenonTime) ge 2026"},
+        params={
+            "$filter": "Datastream/Thing/name eq '人民路水位站' and year(phenomenonTime) ge 2026"
+        },
         headers=admin_headers,
     ).json()["value"]
     assert [o["result"] for o in by_thing] == [3.5]
 
 
-def test_filter_error_points_at_position(
-    client: TestClient, admin_headers: dict[str, str]
-) -> None:
+def test_filter_error_points_at_position(client: TestClient, admin_headers: dict[str, str]) -> None:
     r = client.get(f"{STA}/Things", params={"$filter": "name eq 'a' and"}, headers=admin_headers)
     assert r.status_code == 422
     err = r.json()["error"]
@@ -140,6 +150,9 @@ def test_patch_delete_unknown_and_auth(
     assert client.delete(f"{STA}/Things({tid})", headers=admin_headers).status_code == 200
     assert client.get(f"{STA}/Things({tid})", headers=admin_headers).status_code == 404
     ds_id = station["datastream"]["@iot.id"]
-    gone = client.post(f"{STA}/Observations", json={"result": 1, "Datastream": {"@iot.id": ds_id}},
-                       headers=admin_headers)  # fmt: skip
+    gone = client.post(
+        f"{STA}/Observations",
+        json={"result": 1, "Datastream": {"@iot.id": ds_id}},
+        headers=admin_headers,
+    )
     assert gone.status_code == 404

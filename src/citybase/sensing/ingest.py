@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,7 +77,7 @@ class TokenBucket:
         return True
 
 
-def parse_message(topic: str, payload: bytes) -> tuple[int, dict[str, Any]] | str | None:
+def parse_message(topic: str, payload: bytes | bytearray) -> tuple[int, dict[str, Any]] | str | None:
     """(datastream id, body), a rejection reason, or None for our own republished entity."""
     try:
         body = json.loads(payload)
@@ -112,9 +113,11 @@ class Ingest:
         self.stop_event = threading.Event()
         self.connected = threading.Event()
         c = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=False,
             protocol=mqtt.MQTTv311,
-        )  # fmt: skip
+        )
         c.manual_ack_set(True)
         c.max_inflight_messages_set(max(20, self.cfg.ingest_batch * 2))
         c.max_queued_messages_set(0)
@@ -179,8 +182,11 @@ class Ingest:
                 self.counters.reject(got)
         new_ids: list[int] = []
         with self.factory() as db:
-            known = set(db.scalars(select(Datastream.id).where(
-                Datastream.id.in_({ds for _, ds, _ in parsed}))))  # fmt: skip
+            known = set(
+                db.scalars(
+                    select(Datastream.id).where(Datastream.id.in_({ds for _, ds, _ in parsed}))
+                )
+            )
             features: dict[int, int | None] = {}
             batch: list[NewObservation] = []
             now = time.monotonic()
@@ -209,9 +215,15 @@ class Ingest:
             self.on_batch(len(new_ids))
 
     def _observation(
-        self, db: Session, ds_id: int, body: dict[str, Any], known: set[int],
-        features: dict[int, int | None], limit: int, now: float,
-    ) -> NewObservation | None:  # fmt: skip
+        self,
+        db: Session,
+        ds_id: int,
+        body: dict[str, Any],
+        known: set[int],
+        features: dict[int, int | None],
+        limit: int,
+        now: float,
+    ) -> NewObservation | None:
         if ds_id not in known:
             self.counters.reject("unknown_datastream")
             return None
@@ -221,8 +233,9 @@ class Ingest:
         try:
             start, end = (
                 parse_time(body["phenomenonTime"], "phenomenonTime")
-                if body.get("phenomenonTime") else (now_ms(), None)
-            )  # fmt: skip
+                if body.get("phenomenonTime")
+                else (now_ms(), None)
+            )
         except CitybaseError:
             self.counters.reject("time")
             return None
@@ -231,9 +244,16 @@ class Ingest:
             return None
         if ds_id not in features:
             features[ds_id] = feature_for_datastream(db, ds_id)
-        return NewObservation(ds_id, start, body["result"], end, None,
-                              body.get("resultQuality"), body.get("parameters"),
-                              features[ds_id])  # fmt: skip
+        return NewObservation(
+            ds_id,
+            start,
+            body["result"],
+            end,
+            None,
+            body.get("resultQuality"),
+            body.get("parameters"),
+            features[ds_id],
+        )
 
 
 def start_in_thread(session_factory: sessionmaker[Session], **kwargs: Any) -> Ingest:

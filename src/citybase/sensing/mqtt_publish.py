@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from citybase.sensing.config import sensing_settings
@@ -39,7 +40,7 @@ def client() -> mqtt.Client | None:
         return None
     with _lock:
         if _client is None:
-            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", clean_session=True)
+            c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="", clean_session=True)
             c.reconnect_delay_set(min_delay=1, max_delay=30)
             try:
                 c.connect_async(cfg.mqtt_host, cfg.mqtt_port, keepalive=30)
@@ -86,8 +87,11 @@ def _publish(ids: list[int], base_url: str, via: mqtt.Client | None, session_fac
             ).all()
             for obs, thing_id in rows:
                 payload = json.dumps(reader.render(es, obs), ensure_ascii=False)
-                for topic in (f"v1.1/Datastreams({obs.datastream_id})/Observations",
-                              f"v1.1/Things({thing_id})/Observations", "v1.1/Observations"):  # fmt: skip
+                for topic in (
+                    f"v1.1/Datastreams({obs.datastream_id})/Observations",
+                    f"v1.1/Things({thing_id})/Observations",
+                    "v1.1/Observations",
+                ):
                     c.publish(topic, payload, qos=0)
 
 

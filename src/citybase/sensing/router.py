@@ -26,12 +26,16 @@ from citybase.sensing.store import rollups as read_rollups
 PREFIX = "/sta/v1.1"
 router = APIRouter(prefix=PREFIX, tags=["sensing"])
 
+MQTT_CREATE = (
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/"
+    "observations-creation"
+)
 CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/core",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
-    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation",
+    MQTT_CREATE,
     "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates",
 ]
 
@@ -62,9 +66,7 @@ def service_root(request: Request, user: CurrentUser) -> dict[str, Any]:
         "value": [{"name": n, "url": f"{base}/{n}"} for n in ENTITY_SETS],
         "serverSettings": {
             "conformance": CONFORMANCE,
-            "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation": {
-                "endpoints": [f"mqtt://{request.url.hostname}:1883"]
-            },
+            MQTT_CREATE: {"endpoints": [f"mqtt://{request.url.hostname}:1883"]},
         },
     }
 

@@ -68,8 +68,9 @@ def create(
         for key in ("Datastream", "Thing"):
             link = body.get(key)
             if isinstance(link, dict) and isinstance(link.get("@iot.id"), int):
-                check_writer(actor, thing_department(db_session, ENTITY_SETS[_plural(key)],
-                                                     link["@iot.id"]))  # fmt: skip
+                check_writer(
+                    actor, thing_department(db_session, ENTITY_SETS[_plural(key)], link["@iot.id"])
+                )
     check_writer(actor)
     writer = write.Writer(db_session)
     ident = writer.create(es, body, parent)
@@ -92,12 +93,24 @@ def _plural(singular: str) -> str:
     return next(es.name for es in ENTITY_SETS.values() if es.singular == singular)
 
 
-def _audit(db_session: Session, actor: User | None, action: str, es: EntitySet, ident: int,
-           detail: dict[str, Any] | None = None) -> None:  # fmt: skip
+def _audit(
+    db_session: Session,
+    actor: User | None,
+    action: str,
+    es: EntitySet,
+    ident: int,
+    detail: dict[str, Any] | None = None,
+) -> None:
     if es.name == "Observations":
         return  # observations are measurements, not configuration: not audited
-    audit.record(db_session, actor=actor, action=action, object_type=f"sensing.{es.singular}",
-                 object_id=str(ident), detail=detail)  # fmt: skip
+    audit.record(
+        db_session,
+        actor=actor,
+        action=action,
+        object_type=f"sensing.{es.singular}",
+        object_id=str(ident),
+        detail=detail,
+    )
 
 
 def update(db_session: Session, *, actor: User, es: EntitySet, ident: int, body: Any) -> Any:
@@ -125,8 +138,10 @@ def delete_entity(db_session: Session, *, actor: User, es: EntitySet, ident: int
 def create_observations(db_session: Session, *, actor: User, body: Any) -> list[int]:
     """The dataArray extension: ``[{Datastream, components, dataArray}, …]``, all or nothing."""
     if not isinstance(body, list):
-        raise ValidationFailed("CreateObservations takes a JSON array of "
-                               "{Datastream, components, dataArray}.", field="body")  # fmt: skip
+        raise ValidationFailed(
+            "CreateObservations takes a JSON array of {Datastream, components, dataArray}.",
+            field="body",
+        )
     batch: list[NewObservation] = []
     for gi, group in enumerate(body):
         where = f"[{gi}]"
@@ -134,30 +149,47 @@ def create_observations(db_session: Session, *, actor: User, body: Any) -> list[
             raise ValidationFailed(f"{where} must be an object.", field=where)
         link = group.get("Datastream")
         if not isinstance(link, dict) or not isinstance(link.get("@iot.id"), int):
-            raise ValidationFailed(f'{where}.Datastream must be {{"@iot.id": n}}.',
-                                   field=f"{where}.Datastream")  # fmt: skip
+            raise ValidationFailed(
+                f'{where}.Datastream must be {{"@iot.id": n}}.', field=f"{where}.Datastream"
+            )
         ds_id = link["@iot.id"]
         if db_session.get(m.Datastream, ds_id) is None:
-            raise NotFound(f"{where}.Datastream: Datastream {ds_id} does not exist.",
-                           field=f"{where}.Datastream")  # fmt: skip
+            raise NotFound(
+                f"{where}.Datastream: Datastream {ds_id} does not exist.",
+                field=f"{where}.Datastream",
+            )
         check_writer(actor, thing_department(db_session, ENTITY_SETS["Datastreams"], ds_id))
         comps = group.get("components")
         if not isinstance(comps, list) or "result" not in comps:
-            raise ValidationFailed(f"{where}.components must list the columns and include "
-                                   "'result'.", field=f"{where}.components")  # fmt: skip
-        allowed = {"phenomenonTime", "result", "resultTime", "FeatureOfInterest/id",
-                   "resultQuality", "parameters"}  # fmt: skip
+            raise ValidationFailed(
+                f"{where}.components must list the columns and include 'result'.",
+                field=f"{where}.components",
+            )
+        allowed = {
+            "phenomenonTime",
+            "result",
+            "resultTime",
+            "FeatureOfInterest/id",
+            "resultQuality",
+            "parameters",
+        }
         unknown = [c for c in comps if c not in allowed]
         if unknown:
-            raise ValidationFailed(f"{where}.components: unknown {unknown[0]!r} (allowed: "
-                                   f"{', '.join(sorted(allowed))}).",
-                                   field=f"{where}.components")  # fmt: skip
+            raise ValidationFailed(
+                f"{where}.components: unknown {unknown[0]!r} (allowed: "
+                f"{', '.join(sorted(allowed))}).",
+                field=f"{where}.components",
+            )
         rows = group.get("dataArray")
         if not isinstance(rows, list):
-            raise ValidationFailed(f"{where}.dataArray must be an array of arrays.",
-                                   field=f"{where}.dataArray")  # fmt: skip
-        default_foi = None if "FeatureOfInterest/id" in comps else (
-            write.feature_for_datastream(db_session, ds_id))  # fmt: skip
+            raise ValidationFailed(
+                f"{where}.dataArray must be an array of arrays.", field=f"{where}.dataArray"
+            )
+        default_foi = (
+            None
+            if "FeatureOfInterest/id" in comps
+            else (write.feature_for_datastream(db_session, ds_id))
+        )
         pos = {c: i for i, c in enumerate(comps)}
         for ri, values in enumerate(rows):
             here = f"{where}.dataArray[{ri}]"
@@ -165,19 +197,31 @@ def create_observations(db_session: Session, *, actor: User, body: Any) -> list[
                 raise ValidationFailed(f"{here} must have {len(comps)} values.", field=here)
             start, end = (
                 parse_time(values[pos["phenomenonTime"]], f"{here}.phenomenonTime")
-                if "phenomenonTime" in pos else (now_ms(), None)
-            )  # fmt: skip
+                if "phenomenonTime" in pos
+                else (now_ms(), None)
+            )
             result_ms = (
                 parse_time(values[pos["resultTime"]], f"{here}.resultTime")[0]
-                if "resultTime" in pos and values[pos["resultTime"]] is not None else None
-            )  # fmt: skip
-            foi = values[pos["FeatureOfInterest/id"]] if "FeatureOfInterest/id" in pos else (
-                default_foi)  # fmt: skip
-            batch.append(NewObservation(
-                ds_id, start, values[pos["result"]], end, result_ms,
-                values[pos["resultQuality"]] if "resultQuality" in pos else None,
-                values[pos["parameters"]] if "parameters" in pos else None, foi,
-            ))  # fmt: skip
+                if "resultTime" in pos and values[pos["resultTime"]] is not None
+                else None
+            )
+            foi = (
+                values[pos["FeatureOfInterest/id"]]
+                if "FeatureOfInterest/id" in pos
+                else (default_foi)
+            )
+            batch.append(
+                NewObservation(
+                    ds_id,
+                    start,
+                    values[pos["result"]],
+                    end,
+                    result_ms,
+                    values[pos["resultQuality"]] if "resultQuality" in pos else None,
+                    values[pos["parameters"]] if "parameters" in pos else None,
+                    foi,
+                )
+            )
     return insert_observations(db_session, batch)
 
 
@@ -187,9 +231,11 @@ def status_summary(db_session: Session) -> dict[str, Any]:
     A datastream is *alarming* when it has an active alarm, *stale* when nothing arrived for
     ``CITYBASE_SENSING_STALE_MINUTES``, else *online*; a never-reporting one is stale."""
     stale_before = now_ms() - sensing_settings().stale_minutes * 60_000
-    alarming = set(db_session.scalars(
-        select(m.Alarm.datastream_id).where(m.Alarm.state == "active").distinct()
-    ))  # fmt: skip
+    alarming = set(
+        db_session.scalars(
+            select(m.Alarm.datastream_id).where(m.Alarm.state == "active").distinct()
+        )
+    )
     online = stale = 0
     for ds_id, last in db_session.execute(select(m.Datastream.id, m.Datastream.last_received_ms)):
         if ds_id in alarming:
@@ -200,10 +246,11 @@ def status_summary(db_session: Session) -> dict[str, Any]:
             stale += 1
     by_kind = dict(
         db_session.execute(
-            select(m.Alarm.kind, func.count()).where(m.Alarm.state == "active")
+            select(m.Alarm.kind, func.count())
+            .where(m.Alarm.state == "active")
             .group_by(m.Alarm.kind)
         ).all()
-    )  # fmt: skip
+    )
     return {
         "datastreams": online + stale + len(alarming),
         "online": online,
@@ -216,13 +263,16 @@ def status_summary(db_session: Session) -> dict[str, Any]:
 
 def datastream_status(db_session: Session) -> dict[int, str]:
     stale_before = now_ms() - sensing_settings().stale_minutes * 60_000
-    alarming = set(db_session.scalars(
-        select(m.Alarm.datastream_id).where(m.Alarm.state == "active")
-    ))  # fmt: skip
+    alarming = set(
+        db_session.scalars(select(m.Alarm.datastream_id).where(m.Alarm.state == "active"))
+    )
     out: dict[int, str] = {}
     for ds_id, last in db_session.execute(select(m.Datastream.id, m.Datastream.last_received_ms)):
         out[ds_id] = (
-            "alarming" if ds_id in alarming
-            else "online" if last is not None and last >= stale_before else "stale"
-        )  # fmt: skip
+            "alarming"
+            if ds_id in alarming
+            else "online"
+            if last is not None and last >= stale_before
+            else "stale"
+        )
     return out

@@ -156,10 +156,17 @@ def _update_rollups(db_session: Session, batch: Iterable[NewObservation]) -> Non
     if not agg:
         return
     values = [
-        {"datastream_id": d, "grain": g, "bucket_ms": b, "count": int(c[0]), "total": c[1],
-         "minimum": c[2], "maximum": c[3]}
+        {
+            "datastream_id": d,
+            "grain": g,
+            "bucket_ms": b,
+            "count": int(c[0]),
+            "total": c[1],
+            "minimum": c[2],
+            "maximum": c[3],
+        }
         for (d, g, b), c in agg.items()
-    ]  # fmt: skip
+    ]
     dialect = db_session.get_bind().dialect.name
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Rollup)
     stmt = ins.on_conflict_do_update(
@@ -253,6 +260,12 @@ def apply_retention(db_session: Session, *, raw_days: int, minute_days: int) -> 
     mins = db_session.execute(
         delete(Rollup).where(Rollup.grain == "minute", Rollup.bucket_ms < cut_min)
     )
-    db_session.execute(update(Datastream).where(Datastream.phenomenon_start_ms < cut_raw)
-                       .values(phenomenon_start_ms=cut_raw))  # fmt: skip
-    return {"observations": raw.rowcount or 0, "minute_rollups": mins.rowcount or 0}
+    db_session.execute(
+        update(Datastream)
+        .where(Datastream.phenomenon_start_ms < cut_raw)
+        .values(phenomenon_start_ms=cut_raw)
+    )
+    return {
+        "observations": getattr(raw, "rowcount", 0) or 0,
+        "minute_rollups": getattr(mins, "rowcount", 0) or 0,
+    }

@@ -51,15 +51,19 @@ def stream_info(db_session: Session, datastream_id: int) -> StreamInfo:
         .limit(1)
     ).first()
     unit = json.loads(ds.unit_of_measurement or "{}").get("symbol") or ""
-    return StreamInfo(ds.id, thing_name, prop_name, unit,
-                      loc[0] if loc else None, loc[1] if loc else None)  # fmt: skip
+    return StreamInfo(
+        ds.id, thing_name, prop_name, unit, loc[0] if loc else None, loc[1] if loc else None
+    )
 
 
 def rules_for(db_session: Session, datastream_ids: set[int]) -> dict[int, list[m.AlarmRule]]:
-    props = dict(db_session.execute(
-        select(m.Datastream.id, m.Datastream.observed_property_id)
-        .where(m.Datastream.id.in_(datastream_ids))
-    ).all())  # fmt: skip
+    props = dict(
+        db_session.execute(
+            select(m.Datastream.id, m.Datastream.observed_property_id).where(
+                m.Datastream.id.in_(datastream_ids)
+            )
+        ).all()
+    )
     rules = db_session.scalars(
         select(m.AlarmRule).where(
             m.AlarmRule.enabled.is_(True),
@@ -68,7 +72,7 @@ def rules_for(db_session: Session, datastream_ids: set[int]) -> dict[int, list[m
                 m.AlarmRule.datastream_id.in_(datastream_ids),
                 m.AlarmRule.observed_property_id.in_(set(props.values())),
             ),
-        )  # fmt: skip
+        )
     ).all()
     out: dict[int, list[m.AlarmRule]] = defaultdict(list)
     for ds_id, prop_id in props.items():
@@ -90,10 +94,11 @@ def evaluate(db_session: Session, batch: Sequence[NewObservation]) -> None:
     rules = rules_for(db_session, set(by_ds))
     nodata = db_session.scalars(
         select(m.Alarm).where(
-            m.Alarm.datastream_id.in_(set(by_ds)), m.Alarm.state == "active",
+            m.Alarm.datastream_id.in_(set(by_ds)),
+            m.Alarm.state == "active",
             m.Alarm.kind == "no_data",
         )
-    ).all()  # fmt: skip
+    ).all()
     for alarm in nodata:  # data arrived again
         obs = max(by_ds[alarm.datastream_id], key=lambda o: o.phenomenon_ms)
         clear(db_session, alarm, float(obs.result))
@@ -111,15 +116,23 @@ def _run_rule(
         state = m.RuleState(rule_id=rule.id, datastream_id=ds_id, breaches=0, normals=0)
         db_session.add(state)
     alarm = db_session.scalars(
-        select(m.Alarm).where(m.Alarm.rule_id == rule.id, m.Alarm.datastream_id == ds_id,
-                              m.Alarm.state == "active")
-    ).first()  # fmt: skip
+        select(m.Alarm).where(
+            m.Alarm.rule_id == rule.id, m.Alarm.datastream_id == ds_id, m.Alarm.state == "active"
+        )
+    ).first()
     machine = Machine(rule.debounce, state.breaches, state.normals, alarm is not None)
     params = json.loads(rule.params)
     for o in observations:
         value = float(o.result)
-        verdict = classify(rule.kind, params, value, o.phenomenon_ms, state.last_value,
-                           state.last_ms, machine.active)  # fmt: skip
+        verdict = classify(
+            rule.kind,
+            params,
+            value,
+            o.phenomenon_ms,
+            state.last_value,
+            state.last_ms,
+            machine.active,
+        )
         action = machine.step(verdict)
         state.last_value, state.last_ms = value, o.phenomenon_ms
         if action == "raise":
@@ -136,22 +149,49 @@ def raise_alarm(db_session: Session, rule: m.AlarmRule, ds_id: int, value: float
     info = stream_info(db_session, ds_id)
     now = utcnow()
     shown = f"{value:g}{info.unit}" if rule.kind != "no_data" else f"{value:g} 分钟"
-    message = (f"【{rule.name}】{info.thing_name}的{info.observed_property}"
-               f"{LABEL_ZH[rule.kind]}：{shown}")  # fmt: skip
-    alarm = m.Alarm(rule_id=rule.id, datastream_id=ds_id, state="active", kind=rule.kind,
-                    message=message, first_value=value, last_value=value, repeats=0,
-                    raised_at=now, last_at=now)  # fmt: skip
+    message = (
+        f"【{rule.name}】{info.thing_name}的{info.observed_property}{LABEL_ZH[rule.kind]}：{shown}"
+    )
+    alarm = m.Alarm(
+        rule_id=rule.id,
+        datastream_id=ds_id,
+        state="active",
+        kind=rule.kind,
+        message=message,
+        first_value=value,
+        last_value=value,
+        repeats=0,
+        raised_at=now,
+        last_at=now,
+    )
     db_session.add(alarm)
     db_session.flush()
-    publish(db_session, AlarmRaised(
-        alarm_id=alarm.id, rule_id=rule.id, rule_name=rule.name, category=rule.category,
-        datastream_id=ds_id, thing_name=info.thing_name,
-        observed_property=info.observed_property, value=value, message=message,
-        lon=info.lon, lat=info.lat, raised_at=now.isoformat(), public=True,
-    ))  # fmt: skip
-    audit.record(db_session, actor=None, action="sensing.alarm_raised",
-                 object_type="sensing.Alarm", object_id=str(alarm.id),
-                 detail={"rule_id": rule.id, "datastream_id": ds_id, "value": value})  # fmt: skip
+    publish(
+        db_session,
+        AlarmRaised(
+            alarm_id=alarm.id,
+            rule_id=rule.id,
+            rule_name=rule.name,
+            category=rule.category,
+            datastream_id=ds_id,
+            thing_name=info.thing_name,
+            observed_property=info.observed_property,
+            value=value,
+            message=message,
+            lon=info.lon,
+            lat=info.lat,
+            raised_at=now.isoformat(),
+            public=True,
+        ),
+    )
+    audit.record(
+        db_session,
+        actor=None,
+        action="sensing.alarm_raised",
+        object_type="sensing.Alarm",
+        object_id=str(alarm.id),
+        detail={"rule_id": rule.id, "datastream_id": ds_id, "value": value},
+    )
     return alarm
 
 
@@ -161,8 +201,10 @@ def repeat(db_session: Session, alarm: m.Alarm, value: float) -> None:
     alarm.last_value = value
     if now - alarm.last_at >= REPEAT_EVERY:
         alarm.last_at = now
-        publish(db_session, AlarmRepeated(alarm_id=alarm.id, value=value, at=now.isoformat(),
-                                          public=True))  # fmt: skip
+        publish(
+            db_session,
+            AlarmRepeated(alarm_id=alarm.id, value=value, at=now.isoformat(), public=True),
+        )
 
 
 def clear(db_session: Session, alarm: m.Alarm, value: float) -> None:
@@ -171,11 +213,18 @@ def clear(db_session: Session, alarm: m.Alarm, value: float) -> None:
     alarm.cleared_at = now
     alarm.last_value = value
     db_session.flush()
-    publish(db_session, AlarmCleared(alarm_id=alarm.id, value=value, cleared_at=now.isoformat(),
-                                     public=True))  # fmt: skip
-    audit.record(db_session, actor=None, action="sensing.alarm_cleared",
-                 object_type="sensing.Alarm", object_id=str(alarm.id),
-                 detail={"value": value})  # fmt: skip
+    publish(
+        db_session,
+        AlarmCleared(alarm_id=alarm.id, value=value, cleared_at=now.isoformat(), public=True),
+    )
+    audit.record(
+        db_session,
+        actor=None,
+        action="sensing.alarm_cleared",
+        object_type="sensing.Alarm",
+        object_id=str(alarm.id),
+        detail={"value": value},
+    )
 
 
 def check_no_data(db_session: Session, now_ms: int) -> int:
@@ -198,10 +247,12 @@ def check_no_data(db_session: Session, now_ms: int) -> int:
             if silent < minutes:
                 continue
             active = db_session.scalar(
-                select(m.Alarm.id).where(m.Alarm.rule_id == rule.id,
-                                         m.Alarm.datastream_id == ds.id,
-                                         m.Alarm.state == "active")
-            )  # fmt: skip
+                select(m.Alarm.id).where(
+                    m.Alarm.rule_id == rule.id,
+                    m.Alarm.datastream_id == ds.id,
+                    m.Alarm.state == "active",
+                )
+            )
             if active is None:
                 raise_alarm(db_session, rule, ds.id, round(silent, 1))
                 raised += 1

@@ -3,12 +3,13 @@
 Shared by the live engine (state kept in ``sensing_rule_state``) and the dry run (state in
 memory), so "how often would this have fired last month?" replays exactly what live would do.
 
-| kind | params | breach | normal again |
-|---|---|---|---|
-| threshold | ``above`` and/or ``below``; ``clear_above``/``clear_below`` (hysteresis) | value > above or < below | value ≤ clear_below (default above) and ≥ clear_above (default below) |
-| rate_of_change | ``max_per_minute`` | abs(Δvalue)/Δminutes > max | otherwise |
-| out_of_range | ``min``, ``max`` (the sensor's physical range: a fault) | value < min or > max | inside |
-| no_data | ``minutes`` | nothing arrived for that long (checked every minute) | a value arrives |
+- threshold — params ``above`` and/or ``below``; hysteresis ``clear_below`` (default
+  ``above``) and ``clear_above`` (default ``below``). Breach: value > above or < below;
+  normal again: value ≤ clear_below and ≥ clear_above; in between nothing changes.
+- rate_of_change — ``max_per_minute``: breach when abs(Δvalue)/Δminutes exceeds it.
+- out_of_range — ``min``, ``max``, the sensor's physical range: outside is a sensor fault.
+- no_data — ``minutes``: nothing arrived for that long (checked every minute); a value
+  arriving clears it.
 """
 
 from __future__ import annotations
@@ -25,21 +26,28 @@ PARAMS = {
     "out_of_range": {"min", "max"},
     "no_data": {"minutes"},
 }
-LABEL_ZH = {"threshold": "超过阈值", "rate_of_change": "变化过快", "out_of_range": "超出量程（传感器故障）",
-            "no_data": "长时间无数据"}  # fmt: skip
+LABEL_ZH = {
+    "threshold": "超过阈值",
+    "rate_of_change": "变化过快",
+    "out_of_range": "超出量程（传感器故障）",
+    "no_data": "长时间无数据",
+}
 
 
 def check_params(kind: str, params: Any) -> dict[str, float]:
     if kind not in KINDS:
-        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.",
-                               field="kind")  # fmt: skip
+        raise ValidationFailed(
+            f"kind must be one of {', '.join(KINDS)}, got {kind!r}.", field="kind"
+        )
     if not isinstance(params, dict):
         raise ValidationFailed("params must be an object.", field="params")
     unknown = set(params) - PARAMS[kind]
     if unknown:
-        raise ValidationFailed(f"params.{sorted(unknown)[0]}: not a parameter of {kind} "
-                               f"(allowed: {', '.join(sorted(PARAMS[kind]))}).",
-                               field=f"params.{sorted(unknown)[0]}")  # fmt: skip
+        raise ValidationFailed(
+            f"params.{sorted(unknown)[0]}: not a parameter of {kind} "
+            f"(allowed: {', '.join(sorted(PARAMS[kind]))}).",
+            field=f"params.{sorted(unknown)[0]}",
+        )
     out: dict[str, float] = {}
     for key, value in params.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -47,27 +55,34 @@ def check_params(kind: str, params: Any) -> dict[str, float]:
         out[key] = float(value)
     need = {"threshold": None, "rate_of_change": "max_per_minute", "no_data": "minutes"}
     if kind == "threshold" and not ({"above", "below"} & set(out)):
-        raise ValidationFailed("a threshold needs params.above or params.below.",
-                               field="params.above")  # fmt: skip
+        raise ValidationFailed(
+            "a threshold needs params.above or params.below.", field="params.above"
+        )
     if kind == "out_of_range" and not ({"min", "max"} <= set(out)):
-        raise ValidationFailed("out_of_range needs params.min and params.max.",
-                               field="params.min")  # fmt: skip
+        raise ValidationFailed("out_of_range needs params.min and params.max.", field="params.min")
     key = need.get(kind)
     if key and key not in out:
         raise ValidationFailed(f"{kind} needs params.{key}.", field=f"params.{key}")
     if "above" in out and out.get("clear_below", out["above"]) > out["above"]:
-        raise ValidationFailed("params.clear_below must not exceed params.above.",
-                               field="params.clear_below")  # fmt: skip
+        raise ValidationFailed(
+            "params.clear_below must not exceed params.above.", field="params.clear_below"
+        )
     if "below" in out and out.get("clear_above", out["below"]) < out["below"]:
-        raise ValidationFailed("params.clear_above must not be below params.below.",
-                               field="params.clear_above")  # fmt: skip
+        raise ValidationFailed(
+            "params.clear_above must not be below params.below.", field="params.clear_above"
+        )
     return out
 
 
 def classify(
-    kind: str, p: dict[str, float], value: float, at_ms: int,
-    last_value: float | None, last_ms: int | None, active: bool,
-) -> bool | None:  # fmt: skip
+    kind: str,
+    p: dict[str, float],
+    value: float,
+    at_ms: int,
+    last_value: float | None,
+    last_ms: int | None,
+    active: bool,
+) -> bool | None:
     """True: a breach; False: normal; None: in the hysteresis band (no change)."""
     if kind == "threshold":
         if ("above" in p and value > p["above"]) or ("below" in p and value < p["below"]):

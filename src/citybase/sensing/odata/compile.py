@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from itertools import pairwise
 from typing import Any
 
 from shapely import wkt
@@ -40,10 +41,16 @@ from citybase.sensing.models import Observation
 from citybase.sensing.odata.parser import Bin, Call, Lit, Node, Path, QueryError, Unary
 from citybase.sensing.sta.entities import ENTITY_SETS, EntitySet, Prop
 
-Expr = ColumnElement[Any]
+Expr = Any  # SQLAlchemy column expressions (columns, subqueries, literals)
 COMPARE = {"eq", "ne", "gt", "ge", "lt", "le"}
-PARTS = {"year": ("%Y", "year"), "month": ("%m", "month"), "day": ("%d", "day"),
-         "hour": ("%H", "hour"), "minute": ("%M", "minute"), "second": ("%S", "second")}  # fmt: skip
+PARTS = {
+    "year": ("%Y", "year"),
+    "month": ("%m", "month"),
+    "day": ("%d", "day"),
+    "hour": ("%H", "hour"),
+    "minute": ("%M", "minute"),
+    "second": ("%S", "second"),
+}
 
 
 def _ms(value: dt.datetime) -> int:
@@ -89,8 +96,9 @@ class Compiler:
                 prop = None
         else:
             known = ", ".join(["id", *es.props, *es.navs])
-            raise self.fail(f"{'/'.join(path.parts)}: {es.singular} has no property {name!r} "
-                            f"(known: {known}).")  # fmt: skip
+            raise self.fail(
+                f"{'/'.join(path.parts)}: {es.singular} has no property {name!r} (known: {known})."
+            )
         # walk back up the chain as correlated scalar subqueries
         target_col: Expr = col
         for src, fk in reversed(chain):
@@ -149,8 +157,14 @@ class Compiler:
                 left, right = Observation.result_json, self._json_literal(node.right)
             elif self._textual_result(node.right, node.left):
                 left, right = self._json_literal(node.left), Observation.result_json
-            ops = {"eq": left == right, "ne": left != right, "gt": left > right,
-                   "ge": left >= right, "lt": left < right, "le": left <= right}  # fmt: skip
+            ops = {
+                "eq": left == right,
+                "ne": left != right,
+                "gt": left > right,
+                "ge": left >= right,
+                "lt": left < right,
+                "le": left <= right,
+            }
             if node.op == "eq" and isinstance(node.right, Lit) and node.right.kind == "null":
                 return left.is_(None)
             if node.op == "ne" and isinstance(node.right, Lit) and node.right.kind == "null":
@@ -184,21 +198,35 @@ class Compiler:
     def _args(self, node: Call, n: int | tuple[int, ...]) -> list[Expr]:
         counts = (n,) if isinstance(n, int) else n
         if len(node.args) not in counts:
-            raise self.fail(f"{node.name}() takes {' or '.join(map(str, counts))} argument(s), "
-                            f"got {len(node.args)}.")  # fmt: skip
+            raise self.fail(
+                f"{node.name}() takes {' or '.join(map(str, counts))} argument(s), "
+                f"got {len(node.args)}."
+            )
         return [self.compile(a) for a in node.args if not _is_geo(a)]
 
     def _call(self, node: Call) -> Expr:
         name = node.name
-        if name in ("geo.intersects", "st_intersects", "st_within", "st_contains",
-                    "st_disjoint", "st_equals", "geo.distance", "st_distance"):  # fmt: skip
+        if name in (
+            "geo.intersects",
+            "st_intersects",
+            "st_within",
+            "st_contains",
+            "st_disjoint",
+            "st_equals",
+            "geo.distance",
+            "st_distance",
+        ):
             return self._geo(node)
         if name in ("substringof", "contains", "startswith", "endswith"):
             a, b = self._args(node, 2)
             if name == "substringof":
                 a, b = b, a
-            pattern = {"contains": "%{}%", "substringof": "%{}%", "startswith": "{}%",
-                       "endswith": "%{}"}[name]  # fmt: skip
+            pattern = {
+                "contains": "%{}%",
+                "substringof": "%{}%",
+                "startswith": "{}%",
+                "endswith": "%{}",
+            }[name]
             lit = node.args[0 if name == "substringof" else 1]
             if isinstance(lit, Lit) and isinstance(lit.value, str):
                 esc = lit.value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -252,8 +280,9 @@ class Compiler:
         shapes = [a for a in node.args if _is_geo(a)]
         paths = [a for a in node.args if isinstance(a, Path)]
         if len(shapes) != 1 or len(paths) != 1:
-            raise self.fail(f"{node.name}() needs one geometry property and one "
-                            "geography'…' literal.")  # fmt: skip
+            raise self.fail(
+                f"{node.name}() needs one geometry property and one geography'…' literal."
+            )
         lit = shapes[0]
         assert isinstance(lit, Lit)
         try:
@@ -309,7 +338,7 @@ def _point_in_polygon(lon: Expr, lat: Expr, poly: Polygon) -> Expr:
     """Ray casting in SQL: the number of polygon edges a ray from the point crosses is odd."""
     xs = list(poly.exterior.coords)
     crossings: list[Expr] = []
-    for (x1, y1), (x2, y2) in zip(xs, xs[1:], strict=False):
+    for (x1, y1), (x2, y2) in pairwise(xs):
         if y1 == y2:
             continue
         crosses = and_(

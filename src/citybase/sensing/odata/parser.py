@@ -58,10 +58,37 @@ def _error(option: str, text: str, pos: int, what: str) -> QueryError:
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 _IDENT = re.compile(r"[A-Za-z_@$][A-Za-z0-9_.@$]*(/[A-Za-z_@$][A-Za-z0-9_.@$]*)*")
-KEYWORD_OPS = {"eq", "ne", "gt", "ge", "lt", "le", "and", "or", "not", "add", "sub", "mul",
-               "div", "mod"}  # fmt: skip
-PRECEDENCE = {"or": 1, "and": 2, "eq": 3, "ne": 3, "gt": 4, "ge": 4, "lt": 4, "le": 4,
-              "add": 5, "sub": 5, "mul": 6, "div": 6, "mod": 6}  # fmt: skip
+KEYWORD_OPS = {
+    "eq",
+    "ne",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "and",
+    "or",
+    "not",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+}
+PRECEDENCE = {
+    "or": 1,
+    "and": 2,
+    "eq": 3,
+    "ne": 3,
+    "gt": 4,
+    "ge": 4,
+    "lt": 4,
+    "le": 4,
+    "add": 5,
+    "sub": 5,
+    "mul": 6,
+    "div": 6,
+    "mod": 6,
+}
 
 
 @dataclass

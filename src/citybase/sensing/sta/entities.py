@@ -109,12 +109,14 @@ def _build() -> dict[str, EntitySet]:
 
     thing = EntitySet("Things", "Thing", m.Thing, _common(m.Thing))
     thing.navs = {
-        "Locations": Nav("Locations", "Locations", True,
-                         assoc=(m.thing_location, "thing_id", "location_id")),
-        "HistoricalLocations": Nav("HistoricalLocations", "HistoricalLocations", True,
-                                   back_fk="thing_id"),
+        "Locations": Nav(
+            "Locations", "Locations", True, assoc=(m.thing_location, "thing_id", "location_id")
+        ),
+        "HistoricalLocations": Nav(
+            "HistoricalLocations", "HistoricalLocations", True, back_fk="thing_id"
+        ),
         "Datastreams": Nav("Datastreams", "Datastreams", True, back_fk="thing_id"),
-    }  # fmt: skip
+    }
     add(thing)
 
     loc = EntitySet("Locations", "Location", m.Location, _common(m.Location))
@@ -123,22 +125,29 @@ def _build() -> dict[str, EntitySet]:
         "location", m.Location.location, lambda r: _json(r.location), "geo"
     )
     loc.navs = {
-        "Things": Nav("Things", "Things", True,
-                      assoc=(m.thing_location, "location_id", "thing_id")),
-        "HistoricalLocations": Nav("HistoricalLocations", "HistoricalLocations", True,
-                                   assoc=(m.historical_location_location, "location_id",
-                                          "historical_location_id")),
-    }  # fmt: skip
+        "Things": Nav(
+            "Things", "Things", True, assoc=(m.thing_location, "location_id", "thing_id")
+        ),
+        "HistoricalLocations": Nav(
+            "HistoricalLocations",
+            "HistoricalLocations",
+            True,
+            assoc=(m.historical_location_location, "location_id", "historical_location_id"),
+        ),
+    }
     add(loc)
 
     hist = EntitySet("HistoricalLocations", "HistoricalLocation", m.HistoricalLocation)
     hist.props = {"time": _time(m.HistoricalLocation, "time", "time_ms")}
     hist.navs = {
         "Thing": Nav("Thing", "Things", False, fk="thing_id"),
-        "Locations": Nav("Locations", "Locations", True,
-                         assoc=(m.historical_location_location, "historical_location_id",
-                                "location_id")),
-    }  # fmt: skip
+        "Locations": Nav(
+            "Locations",
+            "Locations",
+            True,
+            assoc=(m.historical_location_location, "historical_location_id", "location_id"),
+        ),
+    }
     add(hist)
 
     sensor = EntitySet("Sensors", "Sensor", m.Sensor, _common(m.Sensor))
@@ -147,8 +156,9 @@ def _build() -> dict[str, EntitySet]:
     sensor.navs = {"Datastreams": Nav("Datastreams", "Datastreams", True, back_fk="sensor_id")}
     add(sensor)
 
-    prop = EntitySet("ObservedProperties", "ObservedProperty", m.ObservedProperty,
-                     _common(m.ObservedProperty))  # fmt: skip
+    prop = EntitySet(
+        "ObservedProperties", "ObservedProperty", m.ObservedProperty, _common(m.ObservedProperty)
+    )
     prop.props["definition"] = _plain(m.ObservedProperty, "definition", "definition")
     prop.navs = {
         "Datastreams": Nav("Datastreams", "Datastreams", True, back_fk="observed_property_id")
@@ -169,14 +179,16 @@ def _build() -> dict[str, EntitySet]:
     ds.navs = {
         "Thing": Nav("Thing", "Things", False, fk="thing_id"),
         "Sensor": Nav("Sensor", "Sensors", False, fk="sensor_id"),
-        "ObservedProperty": Nav("ObservedProperty", "ObservedProperties", False,
-                                fk="observed_property_id"),
+        "ObservedProperty": Nav(
+            "ObservedProperty", "ObservedProperties", False, fk="observed_property_id"
+        ),
         "Observations": Nav("Observations", "Observations", True, back_fk="datastream_id"),
-    }  # fmt: skip
+    }
     add(ds)
 
-    foi = EntitySet("FeaturesOfInterest", "FeatureOfInterest", m.FeatureOfInterest,
-                    _common(m.FeatureOfInterest))  # fmt: skip
+    foi = EntitySet(
+        "FeaturesOfInterest", "FeatureOfInterest", m.FeatureOfInterest, _common(m.FeatureOfInterest)
+    )
     foi.props["encodingType"] = _plain(m.FeatureOfInterest, "encodingType", "encoding_type")
     foi.props["feature"] = Prop(
         "feature", m.FeatureOfInterest.feature, lambda r: _json(r.feature), "geo"
@@ -199,9 +211,8 @@ def _build() -> dict[str, EntitySet]:
     }
     obs.navs = {
         "Datastream": Nav("Datastream", "Datastreams", False, fk="datastream_id"),
-        "FeatureOfInterest": Nav("FeatureOfInterest", "FeaturesOfInterest", False,
-                                 fk="feature_id"),
-    }  # fmt: skip
+        "FeatureOfInterest": Nav("FeatureOfInterest", "FeaturesOfInterest", False, fk="feature_id"),
+    }
     add(obs)
     return sets
 
@@ -217,9 +228,16 @@ def related(nav: Nav, source: EntitySet, source_ids: Any) -> ColumnElement[bool]
     ids = source_ids if not isinstance(source_ids, int) else [source_ids]
     if nav.fk is not None:
         fk_col = getattr(source.model, nav.fk)
-        return target.id_column.in_(select(fk_col).where(source.id_column.in_(ids)))
+        via_fk: ColumnElement[bool] = target.id_column.in_(
+            select(fk_col).where(source.id_column.in_(ids))
+        )
+        return via_fk
     if nav.back_fk is not None:
-        return getattr(target.model, nav.back_fk).in_(ids)  # type: ignore[no-any-return]
+        cond: ColumnElement[bool] = getattr(target.model, nav.back_fk).in_(ids)
+        return cond
     assert nav.assoc is not None
     table, this_col, target_col = nav.assoc
-    return target.id_column.in_(select(table.c[target_col]).where(table.c[this_col].in_(ids)))
+    via_table: ColumnElement[bool] = target.id_column.in_(
+        select(table.c[target_col]).where(table.c[this_col].in_(ids))
+    )
+    return via_table

@@ -21,8 +21,7 @@ from citybase.sensing.sta.entities import ENTITY_SETS, EntitySet, related
 
 DEFAULT_TOP = 100
 MAX_TOP = 10_000
-KNOWN = {"$filter", "$expand", "$select", "$orderby", "$top", "$skip", "$count",
-         "$resultFormat"}  # fmt: skip
+KNOWN = {"$filter", "$expand", "$select", "$orderby", "$top", "$skip", "$count", "$resultFormat"}
 
 
 def _int_option(options: dict[str, str], name: str, default: int) -> int:
@@ -136,7 +135,7 @@ class Reader:
             doc = {
                 k: v
                 for k, v in doc.items()
-                if k in keep or k.split("@")[0] in keep and "@iot.navigationLink" in k
+                if k in keep or (k.split("@")[0] in keep and "@iot.navigationLink" in k)
             }
         for item in expands or []:
             nav = es.navs[item.name]

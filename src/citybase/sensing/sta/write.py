@@ -29,10 +29,18 @@ REQUIRED = {
     "HistoricalLocations": (),
     "Observations": ("result",),
 }
-COLUMNS = {"encodingType": "encoding_type", "metadata": "sensor_metadata",
-           "observationType": "observation_type", "unitOfMeasurement": "unit_of_measurement",
-           "definition": "definition", "name": "name", "description": "description",
-           "properties": "properties", "location": "location", "feature": "feature"}  # fmt: skip
+COLUMNS = {
+    "encodingType": "encoding_type",
+    "metadata": "sensor_metadata",
+    "observationType": "observation_type",
+    "unitOfMeasurement": "unit_of_measurement",
+    "definition": "definition",
+    "name": "name",
+    "description": "description",
+    "properties": "properties",
+    "location": "location",
+    "feature": "feature",
+}
 JSON_COLUMNS = {"properties", "unitOfMeasurement", "location", "feature"}
 
 
@@ -79,22 +87,26 @@ class Writer:
     def create(self, es: EntitySet, body: Any, parent: dict[str, int], prefix: str = "") -> int:
         """Create one entity (and what it nests); ``parent`` holds links implied by the URL."""
         if not isinstance(body, dict):
-            raise ValidationFailed(f"{prefix or es.singular} must be a JSON object.",
-                                   field=prefix or None)  # fmt: skip
+            raise ValidationFailed(
+                f"{prefix or es.singular} must be a JSON object.", field=prefix or None
+            )
         if es.name == "Observations":
             return self._observation(body, parent, prefix)
         for key in REQUIRED[es.name]:
             if body.get(key) in (None, ""):
-                raise ValidationFailed(f"{_where(prefix, key)} is required for a new "
-                                       f"{es.singular}.", field=_where(prefix, key))  # fmt: skip
+                raise ValidationFailed(
+                    f"{_where(prefix, key)} is required for a new {es.singular}.",
+                    field=_where(prefix, key),
+                )
         row = es.model()
         self._assign(es, row, body, prefix, creating=True)
         if es.name == "Datastreams":
             row.thing_id = parent.get("Thing") or self.ref(
                 ENTITY_SETS["Things"], self._need(body, "Thing", prefix), _where(prefix, "Thing")
             )
-            row.sensor_id = self.ref(ENTITY_SETS["Sensors"], self._need(body, "Sensor", prefix),
-                                     _where(prefix, "Sensor"))  # fmt: skip
+            row.sensor_id = self.ref(
+                ENTITY_SETS["Sensors"], self._need(body, "Sensor", prefix), _where(prefix, "Sensor")
+            )
             row.observed_property_id = self.ref(
                 ENTITY_SETS["ObservedProperties"],
                 self._need(body, "ObservedProperty", prefix),
@@ -114,8 +126,10 @@ class Writer:
     @staticmethod
     def _need(body: dict[str, Any], key: str, prefix: str) -> Any:
         if key not in body:
-            raise ValidationFailed(f"{_where(prefix, key)} is required (an object or "
-                                   '{"@iot.id": n}).', field=_where(prefix, key))  # fmt: skip
+            raise ValidationFailed(
+                f'{_where(prefix, key)} is required (an object or {{"@iot.id": n}}).',
+                field=_where(prefix, key),
+            )
         return body[key]
 
     def _assign(
@@ -132,19 +146,23 @@ class Writer:
             if key not in settable or key not in COLUMNS:
                 if key in ("time",) and es.name == "HistoricalLocations":
                     continue
-                raise ValidationFailed(f"{_where(prefix, key)}: a {es.singular} has no "
-                                       "settable property of that name.",
-                                       field=_where(prefix, key))  # fmt: skip
+                raise ValidationFailed(
+                    f"{_where(prefix, key)}: a {es.singular} has no "
+                    "settable property of that name.",
+                    field=_where(prefix, key),
+                )
             if key == "properties" and value is not None and not isinstance(value, dict):
-                raise ValidationFailed(f"{_where(prefix, key)} must be a JSON object.",
-                                       field=_where(prefix, key))  # fmt: skip
+                raise ValidationFailed(
+                    f"{_where(prefix, key)} must be a JSON object.", field=_where(prefix, key)
+                )
             if key in ("location", "feature"):
                 row.lon, row.lat = _point(value, _where(prefix, key))
             if key in JSON_COLUMNS:
                 value = None if value is None else json.dumps(value, ensure_ascii=False)
             elif not isinstance(value, str):
-                raise ValidationFailed(f"{_where(prefix, key)} must be a string.",
-                                       field=_where(prefix, key))  # fmt: skip
+                raise ValidationFailed(
+                    f"{_where(prefix, key)} must be a string.", field=_where(prefix, key)
+                )
             setattr(row, COLUMNS[key], value)
         if creating and getattr(row, "description", None) is None and hasattr(row, "name"):
             row.description = ""
@@ -160,8 +178,12 @@ class Writer:
             if locs:
                 self._history(row.id)
             for i, ds in enumerate(body.get("Datastreams", []) or []):
-                self.create(ENTITY_SETS["Datastreams"], ds, {"Thing": row.id},
-                            _where(prefix, f"Datastreams[{i}]"))  # fmt: skip
+                self.create(
+                    ENTITY_SETS["Datastreams"],
+                    ds,
+                    {"Thing": row.id},
+                    _where(prefix, f"Datastreams[{i}]"),
+                )
         if es.name == "Locations":
             things = list(body.get("Things", []) or [])
             if "Thing" in parent:
@@ -174,12 +196,19 @@ class Writer:
         if es.name == "HistoricalLocations":
             for i, loc in enumerate(body.get("Locations", []) or []):
                 lid = self.ref(ENTITY_SETS["Locations"], loc, _where(prefix, f"Locations[{i}]"))
-                self.db.execute(insert(m.historical_location_location)
-                                .values(historical_location_id=row.id, location_id=lid))  # fmt: skip
+                self.db.execute(
+                    insert(m.historical_location_location).values(
+                        historical_location_id=row.id, location_id=lid
+                    )
+                )
         if es.name == "Datastreams":
             for i, ob in enumerate(body.get("Observations", []) or []):
-                self.create(ENTITY_SETS["Observations"], ob, {"Datastream": row.id},
-                            _where(prefix, f"Observations[{i}]"))  # fmt: skip
+                self.create(
+                    ENTITY_SETS["Observations"],
+                    ob,
+                    {"Datastream": row.id},
+                    _where(prefix, f"Observations[{i}]"),
+                )
 
     def _history(self, thing_id: int) -> None:
         hist = m.HistoricalLocation(thing_id=thing_id, time_ms=now_ms())
@@ -189,17 +218,23 @@ class Writer:
             select(m.thing_location.c.location_id).where(m.thing_location.c.thing_id == thing_id)
         )
         for lid in loc_ids:
-            self.db.execute(insert(m.historical_location_location)
-                            .values(historical_location_id=hist.id, location_id=lid))  # fmt: skip
+            self.db.execute(
+                insert(m.historical_location_location).values(
+                    historical_location_id=hist.id, location_id=lid
+                )
+            )
 
     def _observation(self, body: dict[str, Any], parent: dict[str, int], prefix: str) -> int:
         if "result" not in body:
-            raise ValidationFailed(f"{_where(prefix, 'result')} is required for a new "
-                                   "Observation.", field=_where(prefix, "result"))  # fmt: skip
+            raise ValidationFailed(
+                f"{_where(prefix, 'result')} is required for a new Observation.",
+                field=_where(prefix, "result"),
+            )
         ds_id = parent.get("Datastream") or self.ref(
-            ENTITY_SETS["Datastreams"], self._need(body, "Datastream", prefix),
+            ENTITY_SETS["Datastreams"],
+            self._need(body, "Datastream", prefix),
             _where(prefix, "Datastream"),
-        )  # fmt: skip
+        )
         start, end = (
             parse_time(body["phenomenonTime"], _where(prefix, "phenomenonTime"))
             if body.get("phenomenonTime") is not None
@@ -218,9 +253,19 @@ class Writer:
         )
         (oid,) = insert_observations(
             self.db,
-            [NewObservation(ds_id, start, body["result"], end, result_ms,
-                            body.get("resultQuality"), body.get("parameters"), feature_id)],
-        )  # fmt: skip
+            [
+                NewObservation(
+                    ds_id,
+                    start,
+                    body["result"],
+                    end,
+                    result_ms,
+                    body.get("resultQuality"),
+                    body.get("parameters"),
+                    feature_id,
+                )
+            ],
+        )
         return oid
 
 
@@ -244,9 +289,13 @@ def feature_for_datastream(db_session: Session, datastream_id: int) -> int | Non
     if found is not None:
         return int(found)
     foi = m.FeatureOfInterest(
-        name=loc.name, description=loc.description, encoding_type=loc.encoding_type,
-        feature=loc.location, lon=loc.lon, lat=loc.lat,
-    )  # fmt: skip
+        name=loc.name,
+        description=loc.description,
+        encoding_type=loc.encoding_type,
+        feature=loc.location,
+        lon=loc.lon,
+        lat=loc.lat,
+    )
     db_session.add(foi)
     db_session.flush()
     return int(foi.id)
@@ -274,8 +323,11 @@ def update(db_session: Session, es: EntitySet, ident: int, body: Any) -> Any:
             row.time_ms = parse_time(body["time"], "time")[0]
         return row
     Writer(db_session)._assign(es, row, body, "", creating=False)
-    for key, attr, target in (("Thing", "thing_id", "Things"), ("Sensor", "sensor_id", "Sensors"),
-                              ("ObservedProperty", "observed_property_id", "ObservedProperties")):  # fmt: skip
+    for key, attr, target in (
+        ("Thing", "thing_id", "Things"),
+        ("Sensor", "sensor_id", "Sensors"),
+        ("ObservedProperty", "observed_property_id", "ObservedProperties"),
+    ):
         if key in body and hasattr(row, attr):
             linked = Writer(db_session).link(ENTITY_SETS[target], body[key], key)
             if linked is None:
