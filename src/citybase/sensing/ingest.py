@@ -77,7 +77,9 @@ class TokenBucket:
         return True
 
 
-def parse_message(topic: str, payload: bytes | bytearray) -> tuple[int, dict[str, Any]] | str | None:
+def parse_message(
+    topic: str, payload: bytes | bytearray
+) -> tuple[int, dict[str, Any]] | str | None:
     """(datastream id, body), a rejection reason, or None for our own republished entity."""
     try:
         body = json.loads(payload)

@@ -35,7 +35,6 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
-from sqlalchemy.sql.elements import ColumnElement
 
 from citybase.sensing.models import Observation
 from citybase.sensing.odata.parser import Bin, Call, Lit, Node, Path, QueryError, Unary
