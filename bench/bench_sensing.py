@@ -108,6 +108,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--storage", type=int, default=1_000_000)
     ap.add_argument("--postgres", default=None)
+    ap.add_argument("--batches", type=int, default=20, help="dataArray batches of 5,000")
+    ap.add_argument("--single", type=int, default=3000, help="single POSTs")
+    ap.add_argument("--mqtt", type=int, default=60_000, help="MQTT messages")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sensing-"))
     pg_name = None
@@ -152,12 +155,15 @@ def main() -> None:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
-    print(f"backend: {engine.dialect.name}")
+    print(
+        f"backend: {engine.dialect.name}; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
 
     # dataArray over HTTP
     ds = make_stream(factory, "dataarray")
     start = now_ms() - 30 * DAY
-    n_batches, per = 20, 5000
+    n_batches, per = args.batches, 5000
     with httpx.Client(headers=headers, timeout=60) as http:
         t0 = time.perf_counter()
         for b in range(n_batches):
@@ -178,7 +184,7 @@ def main() -> None:
 
     # single POSTs, 4 threads
     ds1 = make_stream(factory, "single")
-    n_single = 3000
+    n_single = args.single
 
     def post(i: int, http: httpx.Client) -> None:
         r = http.post(
@@ -212,7 +218,7 @@ def main() -> None:
     pub.max_inflight_messages_set(1000)
     pub.connect("127.0.0.1", 1883)
     pub.loop_start()
-    n_mqtt = 60_000
+    n_mqtt = args.mqtt
     topic = f"v1.1/Datastreams({dsm})/Observations"
     t0 = time.perf_counter()
     infos = [
