@@ -13,8 +13,14 @@ domain = DomainPlugin(
     name="sensing",
     models="citybase.sensing.models",
     # the alarm routes come first: the SensorThings router ends with catch-all paths
-    routers=["citybase.sensing.alarms.router:router", "citybase.sensing.router:router"],
+    routers=[
+        "citybase.sensing.alarms.router:router",
+        "citybase.sensing.pages:router",
+        "citybase.sensing.router:router",
+    ],
     cli="citybase.sensing.cli:app",
+    templates=True,
+    translations="locales/{locale}.yaml",
 )
 
 
