@@ -1,6 +1,7 @@
 """The MQTT ingest: devices publish to ``v1.1/Datastreams(id)/Observations``; we store them.
 
-* **Nothing lost**: a persistent session (``clean_session=False``, a stable client id), QoS 1
+* **Nothing lost**: a persistent MQTT 5 session (``clean_start=False``, no expiry, a stable
+  client id), QoS 1
   and *manual* acknowledgements — a message is acknowledged only after the batch holding it
   committed. A consumer killed mid-batch leaves its messages unacknowledged and the broker
   delivers them again on reconnect (at least once: a crash between commit and ack can repeat
@@ -29,6 +30,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -114,12 +117,10 @@ class Ingest:
         self.bucket = TokenBucket(self.cfg.device_rate_per_s)
         self.stop_event = threading.Event()
         self.connected = threading.Event()
-        c = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-        )
+        # MQTT 5: the session outlives the connection (expiry "never"), and Receive Maximum
+        # lets the broker keep a whole batch in flight unacknowledged (Mosquitto's default
+        # for 3.1.1 clients is 20, which would cap a consumer that acks after commit).
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
         c.manual_ack_set(True)
         c.max_inflight_messages_set(max(20, self.cfg.ingest_batch * 2))
         c.max_queued_messages_set(0)
@@ -141,7 +142,16 @@ class Ingest:
             log.warning("sensing ingest lost the broker (%s); reconnecting with backoff", rc)
 
     def start(self) -> None:
-        self.client.connect_async(self.cfg.mqtt_host, self.cfg.mqtt_port, keepalive=30)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = 0xFFFFFFFF
+        props.ReceiveMaximum = min(65535, max(20, self.cfg.ingest_batch * 2))
+        self.client.connect_async(
+            self.cfg.mqtt_host,
+            self.cfg.mqtt_port,
+            keepalive=30,
+            clean_start=False,
+            properties=props,
+        )
         self.client.loop_start()
 
     def stop(self) -> None:
