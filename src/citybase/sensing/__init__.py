@@ -1,0 +1,1 @@
+"""Sensing, the city's eyes: SensorThings API, MQTT ingestion, observation store, alarms."""

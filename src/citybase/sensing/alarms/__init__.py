@@ -1,0 +1,1 @@
+"""Alarm rules (data), their evaluation on every batch, and dry runs over history."""
