@@ -163,6 +163,18 @@ def list_assessments(*, db_session: Session, city_code: str | None = None) -> li
     return list(db_session.scalars(stmt))
 
 
+def latest_assessment(*, db_session: Session, city_code: str | None = None) -> Assessment | None:
+    """The newest period's assessment (of ``city_code``, or of any city: the platform's own,
+    measured live, wins a tie) — the dashboard's BTE triangle."""
+    stmt = select(Assessment).where(Assessment.bte_index.is_not(None))
+    if city_code:
+        stmt = stmt.where(Assessment.city_code == city_code)
+    stmt = stmt.order_by(
+        Assessment.period.desc(), Assessment.live.desc(), Assessment.updated_at.desc()
+    )
+    return db_session.scalars(stmt.limit(1)).first()
+
+
 def delete_assessment(*, db_session: Session, actor: User | None, assessment_id: int) -> None:
     row = get_assessment(db_session=db_session, assessment_id=assessment_id)
     audit_service.record(

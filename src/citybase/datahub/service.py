@@ -22,7 +22,8 @@ Elements (一数一源)
     ``check_consistency``.
 Lineage, usage, authorisation
     ``record_lineage``, ``lineage``, ``high_frequency``, ``dataset_usage``,
-    ``can_read``, ``ensure_can_read``, ``can_edit``, ``sees_metadata``.
+    ``can_read``, ``ensure_can_read``, ``can_edit``, ``sees_metadata``, ``reads_on`` (a
+    day's reads: by the public, downloads; the dashboard's figures).
 Vocabularies
     ``themes``, ``licences`` (city-replaceable lists), and the enums in
     ``citybase.datahub.enums`` (sharing/open types, update frequency with DCAT codes).
@@ -70,7 +71,7 @@ from citybase.datahub.rows import (
 )
 from citybase.datahub.rules import parse_rules_yaml, rules_of, set_rules
 from citybase.datahub.themes import licences, themes
-from citybase.datahub.usage import dataset_usage, high_frequency
+from citybase.datahub.usage import dataset_usage, high_frequency, reads_on
 from citybase.datahub.versions import (
     LoadRejected,
     columns_of,
@@ -124,6 +125,7 @@ __all__ = [
     "profile_of",
     "read_access",
     "read_rows",
+    "reads_on",
     "record_lineage",
     "rules_of",
     "run_quality",
