@@ -99,7 +99,7 @@
       } },
       visualMap: top ? { type: "continuous", min: 0, max: top, seriesIndex: 0, left: "2%", bottom: "12%",
                          itemHeight: D.rem() * 6, textStyle: { color: "#9fc3e7", fontSize: D.rem() * 0.65 },
-                         inRange: { color: ["#0b2a4a", "#145a8c", "#1f8fc9", "#f5c26b", "#f46d6d"] } } : undefined,
+                         inRange: { color: ["#0d2c4f", "#124b7c", "#1a6fa8", "#2696c9", "#4fd0e6"] } } : undefined,
       geo: { map: name, nameProperty: "code", roam: true, layoutSize: "96%", zoom: 1,
              itemStyle: { areaColor: "#0d2c4f", borderColor: "rgba(79,195,255,0.35)", borderWidth: 0.5 },
              emphasis: { itemStyle: { areaColor: "#1f6fb2" }, label: { show: false } }, label: { show: false } },

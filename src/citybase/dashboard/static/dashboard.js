@@ -107,7 +107,9 @@
   }
 
   function drawTriangle(w, body, data) {
-    if (data.index === null || data.index === undefined) { body.textContent = msg.no_data; return; }
+    if (data.index === null || data.index === undefined) {
+      body.textContent = ""; body.appendChild(el("div", "empty", msg.no_data)); return;
+    }
     var c = chartFor(w.key, body);
     c.setOption({
       animation: false,
@@ -222,6 +224,7 @@
     });
   }
 
+  var lastSeen = 0;
   function listen(after) {
     var types = {}, any = false;
     Object.keys(def.widgets).forEach(function (k) {
@@ -229,6 +232,7 @@
     });
     if (any) { def.event_types.forEach(function (t) { types[t] = true; }); }
     var names = Object.keys(types);
+    lastSeen = after;
     if (!names.length) { live.setAttribute("data-state", "live"); live.textContent = msg.live; return; }
     var source = new EventSource("/api/events/stream?after=" + after, { withCredentials: true });
     var hadError = false;
@@ -238,6 +242,8 @@
     };
     source.onerror = function () { hadError = true; live.setAttribute("data-state", "offline"); live.textContent = msg.offline; };
     var onEvent = function (m) {
+      var id = Number(m.lastEventId);
+      if (id > lastSeen) { lastSeen = id; document.body.setAttribute("data-last-event-id", String(id)); }
       var ev; try { ev = JSON.parse(m.data); } catch (e) { return; }
       var keys = Object.keys(def.widgets).filter(function (k) {
         return def.widgets[k].refresh_on.some(function (r) { return matches(r, ev); });
@@ -246,6 +252,21 @@
     };
     names.forEach(function (t) { source.addEventListener(t, onEvent); });
     window.citybaseDashboard.source = source;
+  }
+
+  // EventSource reconnects by itself after a dropped connection (sending Last-Event-ID), but
+  // gives up for good when the server answers an error (a restart, a 503): then reopen the
+  // stream after the last event seen, so the screen catches up on what it missed.
+  window.citybaseDashboard.reconnects = 0;
+  function watchdog() {
+    setInterval(function () {
+      var src = window.citybaseDashboard.source;
+      if (src && src.readyState === 2) {
+        window.citybaseDashboard.reconnects += 1;
+        live.setAttribute("data-state", "offline"); live.textContent = msg.offline;
+        listen(lastSeen);
+      }
+    }, 1000);
   }
 
   function periodic() {
@@ -279,7 +300,7 @@
   function start() {
     build();
     clock();
-    fetchWidgets(null).then(function (body) { listen(body.last_event_id); periodic(); carousel(); })
+    fetchWidgets(null).then(function (body) { listen(body.last_event_id); watchdog(); periodic(); carousel(); })
       .catch(function (e) { live.setAttribute("data-state", "offline"); live.textContent = msg.offline + " (" + e.message + ")"; });
     var resizeTimer = null;
     window.addEventListener("resize", function () {
