@@ -137,16 +137,27 @@ def small_city(session: Session) -> None:
         props: dict[str, Any] = {"code": code, "name": f"测试{code}", "level": level}
         if parent:
             props["parent_code"] = parent
-        return {"type": "Feature", "properties": props,
-                "geometry": {"type": "Polygon", "coordinates": ring}}
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "Polygon", "coordinates": ring},
+        }
 
     features = [
         feature("TD", "district", None, _square(118.0, 32.0, 0.02)),
         feature("TD-S", "street", "TD", _square(118.0, 32.0, 0.02)),
-        feature("TD-S-G1", "grid", "TD-S", [[[118.0, 32.0], [118.01, 32.0], [118.01, 32.02],
-                                             [118.0, 32.02], [118.0, 32.0]]]),
-        feature("TD-S-G2", "grid", "TD-S", [[[118.01, 32.0], [118.02, 32.0], [118.02, 32.02],
-                                             [118.01, 32.02], [118.01, 32.0]]]),
+        feature(
+            "TD-S-G1",
+            "grid",
+            "TD-S",
+            [[[118.0, 32.0], [118.01, 32.0], [118.01, 32.02], [118.0, 32.02], [118.0, 32.0]]],
+        ),
+        feature(
+            "TD-S-G2",
+            "grid",
+            "TD-S",
+            [[[118.01, 32.0], [118.02, 32.0], [118.02, 32.02], [118.01, 32.02], [118.01, 32.0]]],
+        ),
     ]
     geo_service.import_geojson(
         db_session=session,
@@ -154,7 +165,10 @@ def small_city(session: Session) -> None:
         feature_collection={"type": "FeatureCollection", "features": features},
     )
     geo_service.assign_grid_worker(
-        db_session=session, actor=None, grid_code="TD-S-G1", name="网格员甲",
+        db_session=session,
+        actor=None,
+        grid_code="TD-S-G1",
+        name="网格员甲",
         mobile="13800000001",
     )
     session.commit()

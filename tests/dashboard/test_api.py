@@ -33,8 +33,14 @@ def test_first_paint_has_every_widget_with_the_viewer_scope(
     body = r.json()
     widgets = body["widgets"]
     assert set(widgets) == {
-        "parking.spaces_taken", "parking.lots", "sharing.grants_today", "geo.city_map",
-        "parking.points", "geo.grid_workers", "dashboard.live_events", "assess.bte_triangle",
+        "parking.spaces_taken",
+        "parking.lots",
+        "sharing.grants_today",
+        "geo.city_map",
+        "parking.points",
+        "geo.grid_workers",
+        "dashboard.live_events",
+        "assess.bte_triangle",
     }
     assert widgets["parking.spaces_taken"]["data"] == {"value": 0, "target": 10, "note": "P1–P3"}
     assert widgets["parking.lots"]["data"] == {"value": 3}  # the hook's original render form
@@ -94,8 +100,10 @@ def test_layout_definition_lists_placements_and_refresh_events(
         {"type": "workflow.Transitioned", "where": {"workflow": "sharing_request"}}
     ]
     assert d["widgets"]["parking.spaces_taken"]["title"] == "Spaces taken today"
-    keys = [lay["key"] for lay in dash_client.get("/api/dashboard/layouts",
-                                                  headers=admin.headers).json()]
+    keys = [
+        lay["key"]
+        for lay in dash_client.get("/api/dashboard/layouts", headers=admin.headers).json()
+    ]
     assert {"city", "department", "parking"} <= set(keys)
 
 
@@ -134,8 +142,11 @@ def test_bte_triangle_shows_the_latest_assessment(
     analyst = actor(session, Role.analyst, "SZS")
     fw = load_framework()
     for period in ("2024", "2025"):
-        body = {"city": {"code": "320100", "name": "示范市"}, "period": period,
-                "values": random_values(fw, int(period))}
+        body = {
+            "city": {"code": "320100", "name": "示范市"},
+            "period": period,
+            "values": random_values(fw, int(period)),
+        }
         r = dash_client.post("/api/assess/assessments", json=body, headers=analyst.headers)
         assert r.status_code == 201, r.text
     r = dash_client.get(
@@ -157,14 +168,17 @@ def test_who_may_open_which_layout(
     from citybase.app import create_app
 
     folder = dash_settings.dashboard_layout_dir  # type: ignore[attr-defined]
-    write_layouts(folder, sga="""
+    write_layouts(
+        folder,
+        sga="""
 key: sga
 title_zh: 公安局专屏
 title_en: Police screen
 department: SGA
 widgets:
   - {widget: datahub.datasets, x: 0, y: 0, w: 4, h: 2}
-""")
+""",
+    )
     with TestClient(create_app(dash_settings, session_factory=session_factory)) as c:  # type: ignore[arg-type]
         police = actor(session, Role.officer, "SGA")
         other = actor(session, Role.officer, "SXX")
@@ -172,8 +186,7 @@ widgets:
         assert c.get("/api/dashboard/sga/data", headers=police.headers).status_code == 200
         r = c.get("/api/dashboard/sga/data", headers=other.headers)
         assert r.status_code == 403 and "SGA" in r.json()["error"]["message"]
-        keys = [lay["key"] for lay in c.get("/api/dashboard/layouts",
-                                            headers=other.headers).json()]
+        keys = [lay["key"] for lay in c.get("/api/dashboard/layouts", headers=other.headers).json()]
         assert "sga" not in keys and "city" in keys
         assert c.get("/api/dashboard/city/data", headers=citizen.headers).status_code == 403
 

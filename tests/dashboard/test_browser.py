@@ -137,7 +137,8 @@ def test_a_third_party_widget_updates_live_within_two_seconds(
     assert time.monotonic() - started < 2.0
     canvas = "[data-testid='widget-geo.city_map'] .map-canvas"
     page.wait_for_function(
-        "s => document.querySelector(s).getAttribute('data-points') === '1'", arg=canvas,
+        "s => document.querySelector(s).getAttribute('data-points') === '1'",
+        arg=canvas,
         timeout=2000,
     )
     page.screenshot(path=str(tmp_path / "dashboard-parking-1920x1080.png"))

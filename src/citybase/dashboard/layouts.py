@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -35,6 +35,7 @@ class PlacementSpec(BaseModel):
     h: int = Field(ge=1)
     optional: bool = False
     layers: list[str] = Field(default_factory=list)  # map_layer widgets drawn on a map
+    fill: Literal["up", "down", "left", "right"] | None = None  # grow into cells left empty
 
     @field_validator("widget")
     @classmethod
@@ -109,9 +110,7 @@ def _resolve(
     return None
 
 
-def build_layout(
-    raw: Any, source: str, installed: dict[str, DashboardWidget]
-) -> Layout:
+def build_layout(raw: Any, source: str, installed: dict[str, DashboardWidget]) -> Layout:
     """Check one parsed layout file against the installed widgets."""
     try:
         spec = LayoutSpec.model_validate(raw)
@@ -124,6 +123,7 @@ def build_layout(
     placements: list[Placement] = []
     taken: dict[tuple[int, int], str] = {}
     placed: set[str] = set()
+    fills: list[str | None] = []
     for i, p in enumerate(spec.widgets):
         keys = [p.widget] if isinstance(p.widget, str) else list(p.widget)
         where = f"widgets[{i}] ({', '.join(keys)})"
@@ -133,8 +133,10 @@ def build_layout(
                 continue
             if any(k in installed for k in keys):
                 raise _error(
-                    source, where, "every widget named is already shown by an earlier "
-                    "placement; add another key or 'optional: true'."
+                    source,
+                    where,
+                    "every widget named is already shown by an earlier "
+                    "placement; add another key or 'optional: true'.",
                 )
             known = ", ".join(sorted(installed)) or "(none)"
             raise _error(
@@ -148,14 +150,17 @@ def build_layout(
             raise _error(source, where, "a map_layer widget goes in a map's 'layers' list.")
         if p.x + p.w > spec.columns or p.y + p.h > spec.rows:
             raise _error(
-                source, where, f"does not fit the {spec.columns}×{spec.rows} grid "
-                f"(x+w={p.x + p.w}, y+h={p.y + p.h})."
+                source,
+                where,
+                f"does not fit the {spec.columns}×{spec.rows} grid "
+                f"(x+w={p.x + p.w}, y+h={p.y + p.h}).",
             )
         for cx in range(p.x, p.x + p.w):
             for cy in range(p.y, p.y + p.h):
                 if (cx, cy) in taken:
-                    raise _error(source, where, f"overlaps {taken[cx, cy]} at column {cx}, "
-                                 f"row {cy}.")
+                    raise _error(
+                        source, where, f"overlaps {taken[cx, cy]} at column {cx}, row {cy}."
+                    )
                 taken[cx, cy] = widget.key
         layers: list[DashboardWidget] = []
         for name in p.layers:
@@ -168,6 +173,11 @@ def build_layout(
         if layers and widget.kind != "map":
             raise _error(source, where, "only a map widget takes layers.")
         placements.append(Placement(widget, p.x, p.y, p.w, p.h, tuple(layers)))
+        fills.append(p.fill)
+    placements = [
+        _grow(pl, way, taken, spec.columns, spec.rows) if way else pl
+        for pl, way in zip(placements, fills, strict=True)
+    ]
     return Layout(
         key=spec.key,
         title_zh=spec.title_zh,
@@ -181,6 +191,32 @@ def build_layout(
         placements=tuple(placements),
         source=source,
     )
+
+
+def _grow(
+    p: Placement, way: str, taken: dict[tuple[int, int], str], columns: int, rows: int
+) -> Placement:
+    """Extend ``p`` towards ``way`` over whole rows/columns that no placement took (the
+    places of widgets whose domains are not installed), so the screen has no hole."""
+    x, y, w, h = p.x, p.y, p.w, p.h
+
+    def free(cells: list[tuple[int, int]]) -> bool:
+        return all(c not in taken for c in cells)
+
+    while True:
+        if way == "down" and y + h < rows and free([(cx, y + h) for cx in range(x, x + w)]):
+            cells, h = [(cx, y + h) for cx in range(x, x + w)], h + 1
+        elif way == "up" and y > 0 and free([(cx, y - 1) for cx in range(x, x + w)]):
+            cells, y, h = [(cx, y - 1) for cx in range(x, x + w)], y - 1, h + 1
+        elif way == "right" and x + w < columns and free([(x + w, cy) for cy in range(y, y + h)]):
+            cells, w = [(x + w, cy) for cy in range(y, y + h)], w + 1
+        elif way == "left" and x > 0 and free([(x - 1, cy) for cy in range(y, y + h)]):
+            cells, x, w = [(x - 1, cy) for cy in range(y, y + h)], x - 1, w + 1
+        else:
+            break
+        for c in cells:
+            taken[c] = p.widget.key
+    return Placement(p.widget, x, y, w, h, p.layers)
 
 
 def layout_files(settings: Settings) -> dict[str, Path]:

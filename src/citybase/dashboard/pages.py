@@ -57,9 +57,7 @@ def _event_types() -> list[str]:
     return sorted(types)
 
 
-def _carousel(
-    settings: Settings, user: User, given: str | None, current: str
-) -> list[str]:
+def _carousel(settings: Settings, user: User, given: str | None, current: str) -> list[str]:
     if not given:
         return []
     mine = [lay.key for lay in service.layouts_for(settings=settings, user=user)]
