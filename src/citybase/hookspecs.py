@@ -98,6 +98,7 @@ class DashboardWidget:
     url: str | None = None  # drill-down page when the tile is clicked
     roles: frozenset[str] = frozenset()  # empty: every staff user; admins always
     refresh_seconds: int = 0  # also re-read this often (figures no event announces); 0: never
+    per_user: bool = False  # data depends on the user, not only on role, department and area
     unit_zh: str = ""
     unit_en: str = ""
     description_zh: str = ""

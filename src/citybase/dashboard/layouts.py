@@ -9,6 +9,7 @@ installed one is shown) or says ``optional: true`` (skipped while its domain is 
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,13 +234,27 @@ def layout_files(settings: Settings) -> dict[str, Path]:
     return files
 
 
-def load_layouts(settings: Settings, installed: dict[str, DashboardWidget]) -> dict[str, Layout]:
-    out: dict[str, Layout] = {}
-    for stem, path in layout_files(settings).items():
+_PARSED: dict[tuple[str, int], Any] = {}
+
+
+def _parse(path: Path) -> Any:
+    """The file's YAML, parsed again only when the file changes (every request needs it)."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _PARSED:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise _error(str(path), "YAML", str(exc)) from exc
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        _PARSED[key] = raw
+    return copy.deepcopy(_PARSED[key])
+
+
+def load_layouts(settings: Settings, installed: dict[str, DashboardWidget]) -> dict[str, Layout]:
+    out: dict[str, Layout] = {}
+    for stem, path in layout_files(settings).items():
+        raw = _parse(path)
         layout = build_layout(raw, str(path), installed)
         if layout.key != stem:
             raise _error(str(path), "key", f"{layout.key!r} must equal the file name {stem!r}.")

@@ -55,6 +55,7 @@ def citybase_dashboard_widgets() -> list[DashboardWidget]:
             kind="ticker",
             data=ticker.live_events,
             refresh_on=every,
+            per_user=True,  # events addressed to one user
             order=900,
         ),
         DashboardWidget(
@@ -65,6 +66,7 @@ def citybase_dashboard_widgets() -> list[DashboardWidget]:
             kind="number",
             data=ticker.events_today,
             refresh_on=every,
+            per_user=True,
             order=901,
         ),
         DashboardWidget(
@@ -74,6 +76,7 @@ def citybase_dashboard_widgets() -> list[DashboardWidget]:
             kind="trend",
             data=ticker.event_trend,
             refresh_on=every,
+            per_user=True,
             order=902,
         ),
         DashboardWidget(
@@ -83,6 +86,7 @@ def citybase_dashboard_widgets() -> list[DashboardWidget]:
             kind="bar",
             data=ticker.event_types,
             refresh_on=every,
+            per_user=True,
             order=903,
         ),
     ]

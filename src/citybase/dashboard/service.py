@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from citybase.dashboard.layouts import Layout, load_layouts
-from citybase.dashboard.widgets import EventMatch, all_widgets, may_see, run_widget
+from citybase.dashboard.widgets import (
+    EventMatch,
+    ResultCache,
+    all_widgets,
+    may_see,
+    run_widget,
+)
 from citybase.db import utcnow
 from citybase.errors import NotFound, PermissionDenied, ValidationFailed
 from citybase.events import service as events_service
@@ -118,6 +124,7 @@ def layout_data(
     layout: Layout,
     locale: str,
     keys: list[str] | None = None,
+    cache: ResultCache | None = None,
 ) -> dict[str, Any]:
     """Every (or the named) widget's data for the viewer, and the event id it is current to.
 
@@ -126,7 +133,15 @@ def layout_data(
     """
     last = events_service.last_id(db_session)
     scope = scope_for(settings=settings, user=user, layout=layout, locale=locale)
-    widgets = {w.key: run_widget(w, db_session, scope) for w in _pick(layout, user, keys)}
+    widgets: dict[str, dict[str, Any]] = {}
+    for w in _pick(layout, user, keys):
+        key = ResultCache.key(w, scope, last)
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            found = run_widget(w, db_session, scope)
+            if cache is not None and "error" not in found:
+                cache.put(key, found)
+        widgets[w.key] = found
     return {
         "layout": layout.key,
         "generated_at": scope.now.isoformat(),

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +127,50 @@ def check_data(widget: DashboardWidget, data: Any) -> str | None:
     if widget.kind == "trend" and not isinstance(data["series"], list):
         return "series must be a list"
     return None
+
+
+class ResultCache:
+    """Widget results shared by viewers of the same scope for a moment.
+
+    Fifty screens refetching a widget after one event cost one computation: a result is
+    keyed by the widget, the scope's role, department, area and locale (and the user for
+    ``per_user`` widgets) and the last event id, and kept ``ttl`` seconds — so an event
+    always gives fresh data, and figures no event announces are at most ``ttl`` old.
+    """
+
+    def __init__(self, ttl: float = 2.0, size: int = 4096) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(widget: DashboardWidget, scope: DashboardScope, last_event_id: int) -> tuple[Any, ...]:
+        user = getattr(scope.user, "id", None) if widget.per_user else None
+        return (
+            widget.key,
+            scope.role,
+            scope.department_code,
+            scope.area_code,
+            scope.locale,
+            user,
+            last_event_id,
+            scope.today,
+        )
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] < time.monotonic():
+                return None
+            return found[1]
+
+    def put(self, key: tuple[Any, ...], result: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.ttl, result)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def run_widget(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +18,8 @@ from citybase.db import utcnow
 from citybase.errors import NotFound, PermissionDenied, ValidationFailed
 from citybase.geo import geojson
 from citybase.geo.enums import LEVELS, Level
-from citybase.geo.index import SpatialIndex, get_index
+from citybase.geo.index import SpatialIndex, fingerprint, get_index
+from citybase.geo.index import _database_key as database_key
 from citybase.geo.models import Area, GeoState, GridWorker
 from citybase.identity import service as identity_service
 from citybase.identity.enums import Role
@@ -229,12 +232,31 @@ def _rounded(value: Any, digits: int) -> Any:
     return value
 
 
+_MAP_CACHE: OrderedDict[tuple[Any, ...], dict[str, dict[str, Any]]] = OrderedDict()
+_MAP_LOCK = threading.Lock()
+
+
 def map_layers(
     *, db_session: Session, within: str | None = None, digits: int = 5
 ) -> dict[str, dict[str, Any]]:
     """Districts, streets and grids as one FeatureCollection per level, for drawing a map
     (the dashboard): only ``within`` and the areas inside it when given, coordinates rounded
-    to ``digits`` decimals (5: about a metre) to keep the payload small."""
+    to ``digits`` decimals (5: about a metre) to keep the payload small. Kept until an import
+    changes an area (the spatial index's fingerprint); treat the result as read-only."""
+    key = (database_key(db_session), fingerprint(db_session), within, digits)
+    with _MAP_LOCK:
+        found = _MAP_CACHE.get(key)
+    if found is not None:
+        return found
+    out = _map_layers(db_session, within, digits)
+    with _MAP_LOCK:
+        _MAP_CACHE[key] = out
+        while len(_MAP_CACHE) > 16:
+            _MAP_CACHE.popitem(last=False)
+    return out
+
+
+def _map_layers(db_session: Session, within: str | None, digits: int) -> dict[str, dict[str, Any]]:
     areas = list_areas(db_session=db_session)
     keep: set[str] | None = None
     if within is not None:
