@@ -152,12 +152,18 @@ def first_paint_in_process(data: Path, rounds: int = 20) -> list[float]:
 
 
 async def screens(
-    url: str, headers: dict[str, str], clients: int, seconds: float, rules: dict[str, Any]
+    url: str,
+    headers: dict[str, str],
+    clients: int,
+    seconds: float,
+    rules: dict[str, Any],
+    refetching: bool = True,
 ) -> dict[str, list[float]]:
     """``clients`` pages: an SSE stream each, refetching matching widgets (debounced)."""
     delivery: list[float] = []
     refetch: list[float] = []
     failed: list[float] = []
+    flushes: list[asyncio.Task[None]] = []
     limits = httpx.Limits(max_connections=clients * 2 + 10)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
 
@@ -193,14 +199,17 @@ async def screens(
                             for m in matches
                         ):
                             dirty.add(key)
+                    if not refetching:
+                        dirty.clear()
                     if dirty and (pending is None or pending.done()):
                         pending = asyncio.create_task(flush())
+                        flushes.append(pending)
 
         tasks = [asyncio.create_task(page()) for _ in range(clients)]
         await asyncio.sleep(seconds)
-        for t in tasks:
+        for t in tasks + flushes:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, *flushes, return_exceptions=True)
     return {"delivery": delivery, "refetch": refetch, "failed": failed}
 
 
@@ -290,15 +299,35 @@ def main() -> None:
         base = (cpu_seconds(child.pid) - c0) / (time.monotonic() - t0)
         print(f"no screen open, {args.rate:g} events/s: server CPU {base:.3f} core")
 
-        c0, t0 = cpu_seconds(child.pid), time.monotonic()
-        got = asyncio.run(screens(url, headers, args.clients, args.seconds, rules))
-        used = (cpu_seconds(child.pid) - c0) / (time.monotonic() - t0)
+        def run(refetching: bool, seconds: float) -> tuple[float, dict[str, list[float]]]:
+            c0, t0 = cpu_seconds(child.pid), time.monotonic()
+            got = asyncio.run(screens(url, headers, args.clients, seconds, rules, refetching))
+            elapsed = time.monotonic() - t0
+            return (cpu_seconds(child.pid) - c0 - base * elapsed) / elapsed, got
+
+        streams_only, got_a = run(False, min(10.0, args.seconds))
+        used, got = run(True, args.seconds)
         flag.unlink(missing_ok=True)
         rss1 = rss_mb(child.pid)
+        # On a machine shared with other work the server may get less CPU than it asks for
+        # and then does less work, so also give the cost per unit of work: per event
+        # delivered to one screen (the stream) and per refetch, and what the full rate needs.
+        per_delivery = streams_only * min(10.0, args.seconds) / max(1, len(got_a["delivery"]))
+        cpu_b = used * args.seconds
+        per_refetch = max(0.0, cpu_b - per_delivery * len(got["delivery"])) / max(
+            1, len(got["refetch"])
+        )
+        need = args.rate * args.clients * (per_delivery + per_refetch) + base
         print(
-            f"{args.clients} screens, {args.rate:g} events/s for {args.seconds:g} s: "
-            f"server CPU {used:.3f} core ({used - base:+.3f} over no screen); "
-            f"RSS {rss0:.0f} → {rss1:.0f} MiB"
+            f"{args.clients} screens, {args.rate:g} events/s: server CPU over the publisher's "
+            f"{base:.3f} core: streams only {streams_only:+.3f} core, streams and refetches "
+            f"{used:+.3f} core; RSS {rss0:.0f} → {rss1:.0f} MiB"
+        )
+        print(
+            f"  per event per screen: stream {per_delivery * 1000:.2f} ms, refetch "
+            f"{per_refetch * 1000:.2f} ms of server CPU → {need:.3f} core for every screen "
+            f"refetching every event (load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} cores)"
         )
         print(
             f"  events received {len(got['delivery'])}: delivery p50 "
