@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -217,6 +218,13 @@ def test_daily_briefing_as_html_pdf_and_png(dash_client: TestClient, session: Se
     assert "日报" in html.text and "今日停车" in html.text and "<svg" in html.text
     pdf = dash_client.get("/dashboard/parking/briefing.pdf", headers=admin.headers)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    doc = pypdfium2.PdfDocument(pdf.content)
+    try:
+        assert len(doc) == 1  # the day on one page: figures beside the map
+        text = doc[0].get_textpage().get_text_range()
+    finally:
+        doc.close()
+    assert "今日停车" in text and "日报" in text
     assert "attachment" in pdf.headers["content-disposition"]
     png = dash_client.get("/dashboard/parking/briefing.png", headers=admin.headers)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")

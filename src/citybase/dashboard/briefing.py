@@ -89,10 +89,12 @@ def map_svg(
         x, y = xy(float(p["lon"]), float(p["lat"])).split(",")
         body.append(f'<circle cx="{x}" cy="{y}" r="2.2" fill="#d7301f" fill-opacity="0.8"/>')
     w, h = span_x * scale, span_y * scale
-    return Markup(  # noqa: S704 - numbers and fixed markup only, nothing from a user
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
-        f'width="{w:.0f}" height="{h:.0f}">{"".join(body)}</svg>'
+    size = f'width="105mm" height="{105 * h / w:.1f}mm"'  # A4: beside the figures
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" {size}>'
+        f"{''.join(body)}</svg>"
     )
+    return Markup(svg)  # noqa: S704 - numbers and fixed markup only, nothing from a user
 
 
 def build(
@@ -129,7 +131,7 @@ def build(
         elif w.kind == "triangle":
             report.triangle = {**d, **value}
         elif w.kind == "ticker":
-            report.tickers.append({**d, "items": value["items"][:8]})
+            report.tickers.append({**d, "items": value["items"][:5]})
         elif w.kind == "map":
             heat: dict[str, float] = {}
             points: list[dict[str, Any]] = []
