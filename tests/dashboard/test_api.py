@@ -3,6 +3,8 @@ widgets of the built-in domains and of a third-party plug-in, errors, the daily 
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pypdfium2
@@ -208,6 +210,15 @@ def test_the_screen_page_and_its_assets(dash_client: TestClient, session: Sessio
     assert dash_client.get("/dashboard/assets/nothing.js").status_code == 404
     r = dash_client.get("/dashboard/city?carousel=city,nowhere", headers={"Accept": "text/html"})
     assert r.status_code == 404
+    wall = dash_client.get(
+        "/dashboard/department?carousel=all&seconds=5", headers={"Accept": "text/html"}
+    )
+    found = re.search(r'id="dash-definition">(.*?)</script>', wall.text, flags=re.S)
+    assert found is not None
+    definition = json.loads(found.group(1))
+    assert definition["carousel"][:2] == ["city", "department"]  # every layout, in order
+    assert definition["carousel_seconds"] == 5 and definition["key"] == "department"
+    assert "parking.SpaceTaken" in definition["event_types"]
 
 
 def test_daily_briefing_as_html_pdf_and_png(dash_client: TestClient, session: Session) -> None:

@@ -91,7 +91,8 @@ def screen(
         "dashboard/screen.html",
         {
             "layout": found,
-            "definition": json.dumps(definition, ensure_ascii=False),
+            # inside <script type="application/json">: no "<" may close the element early
+            "definition": json.dumps(definition, ensure_ascii=False).replace("<", "\\u003c"),
             "others": others,
         },
     )
