@@ -75,7 +75,7 @@ class DashboardScope:
 
 
 #: The shapes a widget's data may take (docs/dashboard.md gives each one's JSON).
-WIDGET_KINDS = ("number", "trend", "bar", "map", "map_layer", "ticker", "triangle")
+WIDGET_KINDS = ("number", "trend", "bar", "map", "map_layer", "ticker", "triangle", "figures")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,14 @@ class DashboardWidget:
     unit_en: str = ""
     description_zh: str = ""
     description_en: str = ""
+
+    @property
+    def shown_as(self) -> str:
+        """The kind drawn: a widget in the original ``render`` form that names no kind
+        returns a dict of figures (``{"applications": 12, "instant_share": 0.4}``)."""
+        if self.data is None and self.kind == "number":
+            return "figures"
+        return self.kind
 
     def compute(self, session: Any, scope: DashboardScope) -> dict[str, Any]:
         """The widget's data for ``scope`` (old-form widgets ignore the scope)."""

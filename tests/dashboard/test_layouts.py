@@ -135,7 +135,7 @@ def test_refresh_rules_and_widget_declarations_are_checked() -> None:
     with pytest.raises(ConfigurationError, match="kind 'pie' is unknown"):
         check_widget(_w("a.pie", "pie"))
     with pytest.raises(ConfigurationError, match=r"'<domain>\.<name>'"):
-        check_widget(_w("nodot"))
+        check_widget(_w("no key/here"))
     with pytest.raises(ConfigurationError, match="data"):
         check_widget(DashboardWidget(key="a.none", title_zh="x", title_en="x"))
 
@@ -177,3 +177,27 @@ widgets:
     missing = settings.model_copy(update={"dashboard_layout_dir": tmp_path / "nowhere"})
     with pytest.raises(ConfigurationError, match="not a directory"):
         create_app(missing, session_factory=session_factory)
+
+
+def test_the_hooks_original_form_is_shown_as_figures() -> None:
+    """As the services domain wrote it before the contract grew: no dot in the key, no kind,
+    ``render(session)`` returning named figures."""
+    from citybase.dashboard.widgets import check_data, run_widget
+
+    old = DashboardWidget(
+        key="services-today",
+        title_zh="今日政务服务",
+        title_en="Services today",
+        render=lambda session: {"date": "2026-12-08", "applications": 12, "instant_share": 0.4},
+        order=30,
+    )
+    check_widget(old)
+    assert old.shown_as == "figures"
+    got = run_widget(old, None, None)  # type: ignore[arg-type]
+    assert got["data"]["applications"] == 12 and check_data(old, got["data"]) is None
+    lay = build_layout(
+        _layout("{widget: services-today, x: 0, y: 0, w: 2, h: 2}"),
+        "t.yaml",
+        {**INSTALLED, old.key: old},
+    )
+    assert lay.placements[0].widget is old

@@ -122,7 +122,11 @@ def build(
             report.errors.append(f"{d['title']}: {got['error']}")
             continue
         value = got["data"]
-        if w.kind == "number":
+        if w.shown_as == "figures":
+            for name, figure in value.items():
+                if isinstance(figure, int | float) and not isinstance(figure, bool):
+                    report.numbers.append({**d, "title": f"{d['title']} · {name}", "value": figure})
+        elif w.kind == "number":
             report.numbers.append({**d, **value})
         elif w.kind == "bar":
             report.bars.append({**d, "items": value["items"][:8]})

@@ -157,7 +157,7 @@ def widget_definition(widget: DashboardWidget, locale: str) -> dict[str, Any]:
     en = locale == "en"
     return {
         "key": widget.key,
-        "kind": widget.kind,
+        "kind": widget.shown_as,
         "title": widget.title_en if en else widget.title_zh,
         "unit": widget.unit_en if en else widget.unit_zh,
         "description": widget.description_en if en else widget.description_zh,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -34,7 +35,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "map_layer": (),  # "points" and/or "heat"
     "ticker": ("items",),
     "triangle": ("b", "t", "e"),
+    "figures": (),  # the original render(session) form: a dict of named figures
 }
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,10 @@ class EventMatch:
 
 def check_widget(widget: DashboardWidget) -> None:
     where = f"dashboard widget {widget.key!r}"
-    if not widget.key or "." not in widget.key:
+    if not KEY_PATTERN.match(widget.key or ""):
         raise ConfigurationError(
-            f"{where}: the key must read '<domain>.<name>' (e.g. 'sharing.grants_today').",
+            f"{where}: write the key as '<domain>.<name>' (e.g. 'sharing.grants_today'): "
+            "letters, digits, '.', '_' and '-'.",
             field="key",
         )
     if widget.kind not in WIDGET_KINDS:
@@ -117,14 +121,15 @@ def check_data(widget: DashboardWidget, data: Any) -> str | None:
     """Why ``data`` does not fit the widget's kind, or None when it does."""
     if not isinstance(data, dict):
         return f"returned {type(data).__name__}, not an object"
-    missing = [k for k in REQUIRED[widget.kind] if k not in data]
+    kind = widget.shown_as
+    missing = [k for k in REQUIRED[kind] if k not in data]
     if missing:
-        return f"kind {widget.kind} needs {', '.join(missing)}"
-    if widget.kind == "number" and not _json_number(data["value"]):
+        return f"kind {kind} needs {', '.join(missing)}"
+    if kind == "number" and not _json_number(data["value"]):
         return "value must be a finite number or null"
-    if widget.kind in ("bar", "ticker") and not isinstance(data["items"], list):
+    if kind in ("bar", "ticker") and not isinstance(data["items"], list):
         return "items must be a list"
-    if widget.kind == "trend" and not isinstance(data["series"], list):
+    if kind == "trend" and not isinstance(data["series"], list):
         return "series must be a list"
     return None
 

@@ -146,11 +146,26 @@
     body.appendChild(list);
   }
 
+  function drawFigures(w, body, data) {
+    if (data.value !== undefined) { drawNumber(w, body, data); return; }
+    body.textContent = "";
+    var list = el("dl", "figures");
+    Object.keys(data).forEach(function (k) {
+      var v = data[k];
+      if (typeof v !== "number" && typeof v !== "string") { return; }
+      list.appendChild(el("dt", null, k));
+      var dd = el("dd", null, fmt(v));
+      dd.setAttribute("data-testid", "figure-" + w.key + "-" + k);
+      list.appendChild(dd);
+    });
+    body.appendChild(list);
+  }
+
   window.citybaseDashboard = { def: def, results: results, charts: charts,
                                draw: {}, el: el, rem: rem, open: open, fmt: fmt };
   var draw = window.citybaseDashboard.draw;
   draw.number = drawNumber; draw.trend = drawTrend; draw.bar = drawBar;
-  draw.triangle = drawTriangle; draw.ticker = drawTicker;
+  draw.triangle = drawTriangle; draw.ticker = drawTicker; draw.figures = drawFigures;
 
   function render(p) {
     var w = def.widgets[p.widget], box = document.querySelector('[data-widget="' + p.widget + '"]');
@@ -181,7 +196,7 @@
       if (w.description) { head.title = w.description; }
       box.appendChild(head);
       box.appendChild(el("div", "body"));
-      if (w.kind !== "map" && w.kind !== "bar" && w.kind !== "ticker") {
+      if (w.kind !== "map" && w.kind !== "bar" && w.kind !== "ticker") {  // tiles open their page
         box.addEventListener("click", function () { open(box.getAttribute("data-url") || w.url); });
         if (w.url) { box.classList.add("link"); }
       }
