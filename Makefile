@@ -22,6 +22,7 @@ assets:
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	cp node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-favicon-32x32.png
 	@# ReDoc's footer loads its logo from cdn.redoc.ly: point it at nothing (the image hides itself)

@@ -244,6 +244,16 @@ ENDPOINTS: list[Endpoint] = [
         bad=({"active": "perhaps"}, "active"),
     ),
     # --- geo (this world has no areas: allowed reads of one area are in tests/geo) --------
+    E("GET", "/api/dashboard/layouts", ok_as="other_officer"),
+    E("GET", "/api/dashboard/{layout}", ok_as="other_officer", refused_as="applicant"),
+    E(
+        "GET",
+        "/api/dashboard/{layout}/data",
+        ok_as="other_officer",
+        refused_as="applicant",
+        bad=({"widgets": "ops.nothing"}, "widgets"),
+        bad_in="query",
+    ),
     E("GET", "/api/geo/areas", ok_as="other_officer"),
     E("GET", "/api/geo/areas/{code}", fill={"code": "area_code"}),
     E("GET", "/api/geo/locate", bad=({"lon": 118.8, "lat": 123.0}, "lat"), bad_in="query"),

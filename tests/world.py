@@ -136,5 +136,6 @@ def build_world(client: TestClient, session: Session) -> World:
         domain="common",
         level="district",
         area_code="320102",  # no such area: geo objects are not in this world
+        layout="city",
     )
     return w

@@ -8,6 +8,7 @@ docs/plugins.md (a test fails if one is not).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,12 +49,76 @@ class DemoStep:
 
 
 @dataclass(frozen=True)
+class DashboardScope:
+    """What the person looking at a dashboard may see; every widget's data function gets it.
+
+    ``department_code`` None means city-wide (platform admins on a city layout); otherwise
+    the widget must count only that department's records. ``area_code`` narrows a
+    district's or street's screen to that area (None: the whole city). ``today`` is the
+    city's calendar day (``worktime_timezone``), ``day_start`` the UTC instant it began,
+    ``now`` the current UTC instant.
+    """
+
+    user: Any  # the signed-in citybase.identity.models.User (for service calls taking a viewer)
+    role: str
+    department_code: str | None
+    area_code: str | None
+    locale: str
+    today: dt.date
+    now: dt.datetime
+    day_start: dt.datetime  # the UTC instant the city's ``today`` began
+    layout: str = ""
+
+    @property
+    def city_wide(self) -> bool:
+        return self.department_code is None
+
+
+#: The shapes a widget's data may take (docs/dashboard.md gives each one's JSON).
+WIDGET_KINDS = ("number", "trend", "bar", "map", "map_layer", "ticker", "triangle", "figures")
+
+
+@dataclass(frozen=True)
 class DashboardWidget:
-    key: str
+    """One tile, chart or map layer of the one-screen dashboard (一屏总览).
+
+    The first five fields are the original contract (``render(session)``); a widget now
+    gives ``data(session, scope)`` instead, and says which events refresh it. See
+    docs/dashboard.md.
+    """
+
+    key: str  # "<domain>.<name>", unique, referenced by layouts
     title_zh: str
     title_en: str
-    render: Callable[[Any], dict[str, Any]]  # receives a Session, returns JSON-able data
+    render: Callable[[Any], dict[str, Any]] | None = None  # old form: receives a Session
     order: int = 100
+    kind: str = "number"  # one of WIDGET_KINDS
+    data: Callable[[Any, DashboardScope], dict[str, Any]] | None = None  # (Session, scope)
+    refresh_on: tuple[str, ...] = ()  # event types ("ops.CaseOpened", "t:field=value")
+    url: str | None = None  # drill-down page when the tile is clicked
+    roles: frozenset[str] = frozenset()  # empty: every staff user; admins always
+    refresh_seconds: int = 0  # also re-read this often (figures no event announces); 0: never
+    per_user: bool = False  # data depends on the user, not only on role, department and area
+    unit_zh: str = ""
+    unit_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+
+    @property
+    def shown_as(self) -> str:
+        """The kind drawn: a widget in the original ``render`` form that names no kind
+        returns a dict of figures (``{"applications": 12, "instant_share": 0.4}``)."""
+        if self.data is None and self.kind == "number":
+            return "figures"
+        return self.kind
+
+    def compute(self, session: Any, scope: DashboardScope) -> dict[str, Any]:
+        """The widget's data for ``scope`` (old-form widgets ignore the scope)."""
+        if self.data is not None:
+            return self.data(session, scope)
+        if self.render is not None:
+            return self.render(session)
+        raise TypeError(f"dashboard widget {self.key!r} has neither data nor render")
 
 
 @dataclass(frozen=True)

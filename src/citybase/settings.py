@@ -149,6 +149,13 @@ class Settings(BaseSettings):
             "of the same name. Default: the shipped definitions only."
         ),
     )
+    dashboard_layout_dir: Path | None = Field(
+        None,
+        description=(
+            "Directory of the city's dashboard layouts (<key>.yaml), added to the shipped "
+            "ones; a file with a shipped layout's key replaces it. Default: shipped only."
+        ),
+    )
     inprocess_worker: bool = Field(
         True,
         description=(

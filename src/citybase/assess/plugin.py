@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
+from citybase.hookspecs import DashboardScope, DashboardWidget, DemoStep, ModuleInfo, hookimpl
 
 domain = DomainPlugin(
     name="assess",
@@ -43,3 +45,34 @@ def citybase_demo_steps() -> list[DemoStep]:
 
     # Late: the 2026 assessment reads the live indicators of every domain built before it.
     return [DemoStep(name="assessments", order=900, run=build_assessments)]
+
+
+@hookimpl
+def citybase_dashboard_widgets() -> list[DashboardWidget]:
+    from citybase.assess import service
+
+    def triangle(db_session: Any, scope: DashboardScope) -> dict[str, Any]:
+        row = service.latest_assessment(db_session=db_session)
+        if row is None:
+            return {"b": None, "t": None, "e": None, "index": None, "period": None}
+        return {
+            "b": row.axis_b,
+            "t": row.axis_t,
+            "e": row.axis_e,
+            "index": row.bte_index,
+            "period": row.period,
+            "city": row.city_name or row.city_code,
+            "url": f"/assess/{row.id}",
+        }
+
+    return [
+        DashboardWidget(
+            key="assess.bte_triangle",
+            title_zh="BTE 转型指数",
+            title_en="BTE transformation index",
+            kind="triangle",
+            data=triangle,
+            url="/assess",
+            order=80,
+        )
+    ]

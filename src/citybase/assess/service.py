@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from citybase.assess import architecture as arch
 from citybase.assess import report
@@ -161,6 +161,22 @@ def list_assessments(*, db_session: Session, city_code: str | None = None) -> li
     if city_code:
         stmt = stmt.where(Assessment.city_code == city_code)
     return list(db_session.scalars(stmt))
+
+
+def latest_assessment(*, db_session: Session, city_code: str | None = None) -> Assessment | None:
+    """The newest period's assessment (of ``city_code``, or of any city: the platform's own,
+    measured live, wins a tie) — the dashboard's BTE triangle."""
+    stmt = (
+        select(Assessment)
+        .options(defer(Assessment.result), defer(Assessment.inputs))  # the headline only
+        .where(Assessment.bte_index.is_not(None))
+    )
+    if city_code:
+        stmt = stmt.where(Assessment.city_code == city_code)
+    stmt = stmt.order_by(
+        Assessment.period.desc(), Assessment.live.desc(), Assessment.updated_at.desc()
+    )
+    return db_session.scalars(stmt.limit(1)).first()
 
 
 def delete_assessment(*, db_session: Session, actor: User | None, assessment_id: int) -> None:

@@ -3,7 +3,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import DemoStep, LiveIndicator, ModuleInfo, hookimpl
+from citybase.hookspecs import (
+    DashboardScope,
+    DashboardWidget,
+    DemoStep,
+    LiveIndicator,
+    ModuleInfo,
+    hookimpl,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -110,3 +117,48 @@ def citybase_startup(session_factory: Any, settings: Any) -> None:
     from citybase.datahub.uploads import sweep
 
     sweep(session_factory=session_factory, settings=settings)
+
+
+@hookimpl
+def citybase_dashboard_widgets() -> list[DashboardWidget]:
+    from citybase.datahub import service
+
+    def datasets(db_session: Session, scope: DashboardScope) -> dict[str, Any]:
+        found = service.list_datasets(
+            db_session=db_session, viewer=scope.user, department_code=scope.department_code
+        )
+        return {"value": len(found)}
+
+    def open_reads(db_session: Session, scope: DashboardScope) -> dict[str, Any]:
+        # usage counters are kept per UTC day (datahub.usage)
+        reads = service.reads_on(
+            db_session=db_session, day=scope.now.date(), department_code=scope.department_code
+        )
+        return {"value": reads["public"], "downloads": reads["downloads"], "total": reads["total"]}
+
+    return [
+        DashboardWidget(
+            key="datahub.datasets",
+            title_zh="数据资源",
+            title_en="Datasets",
+            unit_zh="个",
+            kind="number",
+            data=datasets,
+            refresh_on=("datahub.VersionLoaded",),
+            url="/datahub",
+            order=40,
+        ),
+        DashboardWidget(
+            key="datahub.open_reads_today",
+            title_zh="今日开放数据调用",
+            title_en="Open-data reads today",
+            unit_zh="次",
+            kind="number",
+            data=open_reads,
+            url="/datahub/usage",
+            refresh_seconds=60,  # reads announce no event (they are counted, not published)
+            description_zh="公众（未登录）今日读取与下载开放数据的次数",
+            description_en="Reads and downloads of open data by the public today",
+            order=41,
+        ),
+    ]

@@ -25,7 +25,8 @@ Elements (一数一源)
     ``check_consistency``.
 Lineage, usage, authorisation
     ``record_lineage``, ``lineage``, ``high_frequency``, ``dataset_usage``,
-    ``can_read``, ``ensure_can_read``, ``can_edit``, ``sees_metadata``.
+    ``can_read``, ``ensure_can_read``, ``can_edit``, ``sees_metadata``, ``reads_on`` (a
+    day's reads: by the public, downloads; the dashboard's figures).
 Vocabularies
     ``themes``, ``licences`` (city-replaceable lists), and the enums in
     ``citybase.datahub.enums`` (sharing/open types, update frequency with DCAT codes).
@@ -79,7 +80,7 @@ from citybase.datahub.scope import can_read_rows, read_access
 from citybase.datahub.score import quality_text
 from citybase.datahub.themes import licences, themes
 from citybase.datahub.types import LoadConsent
-from citybase.datahub.usage import dataset_usage, high_frequency
+from citybase.datahub.usage import dataset_usage, high_frequency, reads_on
 from citybase.datahub.versions import (
     LoadRejected,
     columns_of,
@@ -137,6 +138,7 @@ __all__ = [
     "quality_text",
     "read_access",
     "read_rows",
+    "reads_on",
     "record_lineage",
     "rollback_version",
     "rule_kinds",

@@ -272,3 +272,27 @@ def dataset_usage(
         .order_by(func.sum(du.reads).desc())
     ).all()
     return [(d, int(r or 0), int(n or 0)) for d, r, n in rows]
+
+
+def reads_on(
+    *, db_session: Session, day: dt.date, department_code: str | None = None
+) -> dict[str, int]:
+    """Reads of datasets on one day (the dashboard's figures): ``public`` — by people not
+    signed in, i.e. open-data downloads and API calls; ``downloads`` — file downloads by
+    anyone; ``total``. ``department_code``: only that department's datasets."""
+    du = DatasetUsage
+    stmt = select(du.department_code, du.channel, func.sum(du.reads)).where(du.day == day)
+    if department_code is not None:
+        owned = (
+            select(Dataset.id)
+            .join(Department, Department.id == Dataset.department_id)
+            .where(Department.code == department_code)
+        )
+        stmt = stmt.where(du.dataset_id.in_(owned))
+    out = {"public": 0, "downloads": 0, "total": 0}
+    for who, channel, reads in db_session.execute(stmt.group_by(du.department_code, du.channel)):
+        n = int(reads or 0)
+        out["total"] += n
+        out["public"] += n if who == "public" else 0
+        out["downloads"] += n if channel == "download" else 0
+    return out

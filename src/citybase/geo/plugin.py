@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
+from citybase.hookspecs import DashboardScope, DashboardWidget, DemoStep, ModuleInfo, hookimpl
 
 domain = DomainPlugin(
     name="geo",
@@ -33,3 +35,66 @@ def citybase_demo_steps() -> list[DemoStep]:
     from citybase.geo.demo import build_geography
 
     return [DemoStep(name="geography", order=30, run=build_geography)]
+
+
+@hookimpl
+def citybase_dashboard_widgets() -> list[DashboardWidget]:
+    from citybase.geo import service
+
+    def city_map(db_session: Any, scope: DashboardScope) -> dict[str, Any]:
+        layers = service.map_layers(db_session=db_session, within=scope.area_code)
+        return {"geojson": layers, "area": scope.area_code}
+
+    def worker_heat(db_session: Any, scope: DashboardScope) -> dict[str, Any]:
+        counts = service.grid_worker_counts(db_session=db_session, within=scope.area_code)
+        return {"heat": counts, "unit": "人" if scope.locale == "zh-CN" else "workers"}
+
+    def grids(db_session: Any, scope: DashboardScope) -> dict[str, Any]:
+        layers = service.map_layers(db_session=db_session, within=scope.area_code)
+        n = {level: len(fc["features"]) for level, fc in layers.items()}
+        return {"value": n["grid"], "streets": n["street"], "districts": n["district"]}
+
+    def workers_total(db_session: Any, scope: DashboardScope) -> dict[str, Any]:
+        counts = service.grid_worker_counts(db_session=db_session, within=scope.area_code)
+        return {"value": sum(counts.values()), "grids_covered": len(counts)}
+
+    return [
+        DashboardWidget(
+            key="geo.grids",
+            title_zh="网格",
+            title_en="Grids",
+            unit_zh="个",
+            kind="number",
+            data=grids,
+            url="/geo",
+            order=12,
+        ),
+        DashboardWidget(
+            key="geo.grid_workers_total",
+            title_zh="网格员",
+            title_en="Grid workers",
+            unit_zh="名",
+            kind="number",
+            data=workers_total,
+            url="/geo",
+            order=13,
+        ),
+        DashboardWidget(
+            key="geo.city_map",
+            title_zh="城市网格地图",
+            title_en="City grid map",
+            kind="map",
+            data=city_map,
+            url="/geo",
+            order=10,
+        ),
+        DashboardWidget(
+            key="geo.grid_workers",
+            title_zh="网格员分布",
+            title_en="Grid workers by grid",
+            kind="map_layer",
+            data=worker_heat,
+            url="/geo",
+            order=11,
+        ),
+    ]

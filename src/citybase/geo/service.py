@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
@@ -16,7 +18,8 @@ from citybase.db import utcnow
 from citybase.errors import NotFound, PermissionDenied, ValidationFailed
 from citybase.geo import geojson
 from citybase.geo.enums import LEVELS, Level
-from citybase.geo.index import SpatialIndex, get_index
+from citybase.geo.index import SpatialIndex, fingerprint, get_index
+from citybase.geo.index import _database_key as database_key
 from citybase.geo.models import Area, GeoState, GridWorker
 from citybase.identity import service as identity_service
 from citybase.identity.enums import Role
@@ -221,6 +224,61 @@ def area_geojson(*, db_session: Session, level: Level | str) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": [area_feature(a) for a in areas]}
 
 
+def _rounded(value: Any, digits: int) -> Any:
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
+_MAP_CACHE: OrderedDict[tuple[Any, ...], dict[str, dict[str, Any]]] = OrderedDict()
+_MAP_LOCK = threading.Lock()
+
+
+def map_layers(
+    *, db_session: Session, within: str | None = None, digits: int = 5
+) -> dict[str, dict[str, Any]]:
+    """Districts, streets and grids as one FeatureCollection per level, for drawing a map
+    (the dashboard): only ``within`` and the areas inside it when given, coordinates rounded
+    to ``digits`` decimals (5: about a metre) to keep the payload small. Kept until an import
+    changes an area (the spatial index's fingerprint); treat the result as read-only."""
+    key = (database_key(db_session), fingerprint(db_session), within, digits)
+    with _MAP_LOCK:
+        found = _MAP_CACHE.get(key)
+    if found is not None:
+        return found
+    out = _map_layers(db_session, within, digits)
+    with _MAP_LOCK:
+        _MAP_CACHE[key] = out
+        while len(_MAP_CACHE) > 16:
+            _MAP_CACHE.popitem(last=False)
+    return out
+
+
+def _map_layers(db_session: Session, within: str | None, digits: int) -> dict[str, dict[str, Any]]:
+    areas = list_areas(db_session=db_session)
+    keep: set[str] | None = None
+    if within is not None:
+        get_area(db_session=db_session, code=within)  # NotFound names the code
+        keep = {within}
+        for level in LEVELS:  # parents come a level before their children
+            keep |= {a.code for a in areas if a.level == level and a.parent_code in keep}
+    out: dict[str, dict[str, Any]] = {}
+    for level in LEVELS:
+        features = []
+        for a in areas:
+            if a.level != level or (keep is not None and a.code not in keep):
+                continue
+            feature = area_feature(a)
+            feature["geometry"]["coordinates"] = _rounded(
+                feature["geometry"]["coordinates"], digits
+            )
+            features.append(feature)
+        out[str(level)] = {"type": "FeatureCollection", "features": features}
+    return out
+
+
 # --- locate ------------------------------------------------------------------------------
 
 
@@ -397,3 +455,18 @@ def grid_workers(
         )
         for w in rows
     ]
+
+
+def grid_worker_counts(*, db_session: Session, within: str | None = None) -> dict[str, int]:
+    """How many grid workers each grid has (counts only: no names or numbers are read)."""
+    rows = db_session.execute(
+        select(Area.code, func.count(GridWorker.id))
+        .join(GridWorker, GridWorker.grid_id == Area.id)
+        .group_by(Area.code)
+    ).all()
+    counts = {str(code): int(n) for code, n in rows}
+    if within is not None:
+        inside = map_layers(db_session=db_session, within=within)["grid"]["features"]
+        codes = {f["id"] for f in inside}
+        counts = {c: n for c, n in counts.items() if c in codes}
+    return counts

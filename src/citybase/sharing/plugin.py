@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import DemoStep, ModuleInfo, hookimpl
+from citybase.hookspecs import DashboardScope, DashboardWidget, DemoStep, ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -85,3 +85,43 @@ def citybase_check_settings(settings: Any) -> None:
     from citybase.sharing.flow import check_definition
 
     check_definition(settings)
+
+
+@hookimpl
+def citybase_dashboard_widgets() -> list[DashboardWidget]:
+    from citybase.sharing import service
+
+    def granted_today(db_session: Session, scope: DashboardScope) -> dict[str, Any]:
+        n = service.grants_since(
+            db_session=db_session, since=scope.day_start, department_code=scope.department_code
+        )
+        return {"value": n}
+
+    def pending(db_session: Session, scope: DashboardScope) -> dict[str, Any]:
+        return {"value": service.pending_count(db_session=db_session, viewer=scope.user)}
+
+    moves = ("workflow.Transitioned:workflow=sharing_request",)
+    return [
+        DashboardWidget(
+            key="sharing.grants_today",
+            title_zh="今日共享授权",
+            title_en="Shares granted today",
+            unit_zh="项",
+            kind="number",
+            data=granted_today,
+            refresh_on=moves,
+            url="/sharing",
+            order=50,
+        ),
+        DashboardWidget(
+            key="sharing.pending",
+            title_zh="待审共享申请",
+            title_en="Sharing requests to decide",
+            unit_zh="件",
+            kind="number",
+            data=pending,
+            refresh_on=moves,
+            url="/sharing/queue",
+            order=51,
+        ),
+    ]

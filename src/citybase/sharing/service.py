@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from citybase.audit import service as audit_service
@@ -34,7 +34,7 @@ from citybase.db import utcnow
 from citybase.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from citybase.identity import service as identity_service
 from citybase.identity.enums import Role
-from citybase.identity.models import User
+from citybase.identity.models import Department, User
 from citybase.settings import Settings, get_settings
 from citybase.sharing import flow
 from citybase.sharing.deid import personal_columns
@@ -549,3 +549,16 @@ def pending_count(*, db_session: Session, viewer: User) -> int:
     return len(
         list_requests(db_session=db_session, viewer=viewer, box="incoming", status="pending")
     )
+
+
+def grants_since(*, db_session: Session, since: dt.datetime, department_code: str | None) -> int:
+    """Grants made at or after ``since`` (the dashboard's "shares granted today"):
+    city-wide, or those a department holds or gave on its own datasets."""
+    stmt = select(func.count(SharingGrant.id)).where(SharingGrant.created_at >= since)
+    if department_code is not None:
+        dept = select(Department.id).where(Department.code == department_code).scalar_subquery()
+        owned = select(Dataset.id).where(Dataset.department_id == dept)
+        stmt = stmt.where(
+            or_(SharingGrant.department_id == dept, SharingGrant.dataset_id.in_(owned))
+        )
+    return int(db_session.scalar(stmt) or 0)
