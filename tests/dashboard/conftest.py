@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citybase.app import create_app
 from citybase.settings import Settings
-from tests.dashboard.helpers import PARKING_LAYOUT, ParkingPlugin, parking, write_layouts
+from tests.dashboard.helpers import (
+    HUB_LAYOUT,
+    PARKING_LAYOUT,
+    ParkingPlugin,
+    parking,
+    write_layouts,
+)
 
 __all__ = ["parking"]
 
@@ -17,7 +23,7 @@ __all__ = ["parking"]
 @pytest.fixture
 def dash_settings(settings: Settings, tmp_path: Path, parking: ParkingPlugin) -> Settings:
     """The test settings with a city layout directory holding the parking screen."""
-    folder = write_layouts(tmp_path / "layouts", parking=PARKING_LAYOUT)
+    folder = write_layouts(tmp_path / "layouts", parking=PARKING_LAYOUT, hub=HUB_LAYOUT)
     return settings.model_copy(update={"dashboard_layout_dir": folder})
 
 

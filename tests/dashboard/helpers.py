@@ -94,17 +94,30 @@ columns: 12
 rows: 6
 widgets:
   - {widget: parking.spaces_taken, x: 0, y: 0, w: 3, h: 2}
-  - {widget: [ops.cases_open, parking.lots], x: 0, y: 2, w: 3, h: 2}
+  - {widget: [weather.now, parking.lots], x: 0, y: 2, w: 3, h: 2}
   - {widget: sharing.grants_today, x: 0, y: 4, w: 3, h: 2}
   - widget: geo.city_map
     x: 3
     y: 0
     w: 6
     h: 6
-    layers: [parking.points, ops.case_points, geo.grid_workers]
+    layers: [parking.points, geo.grid_workers]
   - {widget: dashboard.live_events, x: 9, y: 0, w: 3, h: 3}
   - {widget: assess.bte_triangle, x: 9, y: 3, w: 3, h: 3}
-  - {widget: sensing.alarms_today, x: 9, y: 3, w: 3, h: 3, optional: true}
+  - {widget: weather.forecast, x: 9, y: 3, w: 3, h: 3, optional: true}
+"""
+
+# The data hub's own tiles, which the city wall shows only where ops has none to put first.
+HUB_LAYOUT = """
+key: hub
+title_zh: 数据中枢屏
+title_en: Data hub screen
+columns: 12
+rows: 6
+widgets:
+  - {widget: datahub.datasets, x: 0, y: 0, w: 4, h: 3}
+  - {widget: sharing.grants_today, x: 4, y: 0, w: 4, h: 3}
+  - {widget: sharing.pending, x: 8, y: 0, w: 4, h: 3}
 """
 
 

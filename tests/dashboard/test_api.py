@@ -107,7 +107,7 @@ def test_layout_definition_lists_placements_and_refresh_events(
         lay["key"]
         for lay in dash_client.get("/api/dashboard/layouts", headers=admin.headers).json()
     ]
-    assert {"city", "department", "parking"} <= set(keys)
+    assert {"city", "department", "parking", "hub"} <= set(keys)
 
 
 def test_data_hub_and_sharing_widgets_count_what_the_viewer_may_see(
@@ -121,8 +121,7 @@ def test_data_hub_and_sharing_widgets_count_what_the_viewer_may_see(
 
     def figures(who: object) -> dict[str, object]:
         r = dash_client.get(
-            "/api/dashboard/city/data?widgets=datahub.datasets,sharing.grants_today,"
-            "sharing.pending",
+            "/api/dashboard/hub/data?widgets=datahub.datasets,sharing.grants_today,sharing.pending",
             headers=who.headers,  # type: ignore[attr-defined]
         )
         assert r.status_code == 200, r.text

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citybase.domain import DomainPlugin
-from citybase.hookspecs import DemoStep, LiveIndicator, ModuleInfo, hookimpl
+from citybase.hookspecs import DashboardWidget, DemoStep, LiveIndicator, ModuleInfo, hookimpl
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -157,3 +157,10 @@ def citybase_modules() -> list[ModuleInfo]:
             11,
         ),
     ]
+
+
+@hookimpl
+def citybase_dashboard_widgets() -> list[DashboardWidget]:
+    from citybase.ops.widgets import widgets
+
+    return widgets()

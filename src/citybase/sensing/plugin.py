@@ -58,6 +58,7 @@ def citybase_periodic_jobs() -> list[PeriodicJob]:
 @hookimpl
 def citybase_dashboard_widgets() -> list[DashboardWidget]:
     from citybase.sensing.service import status_summary
+    from citybase.sensing.widgets import widgets
 
     return [
         DashboardWidget(
@@ -66,7 +67,8 @@ def citybase_dashboard_widgets() -> list[DashboardWidget]:
             title_en="City sensors",
             render=status_summary,
             order=40,
-        )
+        ),
+        *widgets(),
     ]
 
 

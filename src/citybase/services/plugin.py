@@ -79,14 +79,53 @@ def citybase_live_indicators(session: Session) -> list[LiveIndicator]:
 def citybase_dashboard_widgets() -> list[DashboardWidget]:
     from citybase.services.figures import today_figures
 
+    def today(db_session: Any, scope: Any) -> dict[str, Any]:
+        return today_figures(db_session, department=scope.department_code)
+
+    def applications(db_session: Any, scope: Any) -> dict[str, Any]:
+        return {"value": today(db_session, scope)["applications"]}
+
+    def instant(db_session: Any, scope: Any) -> dict[str, Any]:
+        f = today(db_session, scope)
+        zero = f["zero_trip_share"]
+        note = (
+            (f"零跑动 {zero:.0%}" if scope.locale != "en" else f"zero trips {zero:.0%}")
+            if zero is not None
+            else ""
+        )
+        return {"value": f["instant_share"], "note": note}
+
+    refresh = ("workflow.Transitioned:workflow=service_application",)
     return [
         DashboardWidget(
-            key="services-today",
+            key="services.today",
             title_zh="今日政务服务",
             title_en="Services today",
             render=lambda session: today_figures(session),
             order=30,
-        )
+        ),
+        DashboardWidget(
+            key="services.applications_today",
+            title_zh="今日办件",
+            title_en="Applications today",
+            unit_zh="件",
+            unit_en="applications",
+            kind="number",
+            data=applications,
+            url="/services/staff",
+            refresh_on=refresh,
+            refresh_seconds=60,
+        ),
+        DashboardWidget(
+            key="services.instant_share",
+            title_zh="秒批率",
+            title_en="Instant approvals",
+            kind="number",
+            data=instant,
+            url="/services/staff",
+            refresh_on=refresh,
+            refresh_seconds=60,
+        ),
     ]
 
 
