@@ -32,6 +32,7 @@ __all__ = ["Candidate", "Classifier", "get_classifier", "load_history", "model_d
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], Classifier] = {}
+_HISTORY_MODELS: dict[str, Classifier] = {}  # by training key: the shipped history's models
 CURRENT = "current.json"
 
 
@@ -149,6 +150,11 @@ def _from_history(settings: Settings, path: Path) -> Classifier:
             return Classifier.load(target, tokenizer)
         except (OSError, ValueError, KeyError):
             pass  # a damaged file: train again and overwrite it
-    clf = fit(data, categories, tokenizer, key=key)
+    # Another data directory of this process may have trained on the same data already
+    # (tests, several cities in one process): the model is a pure function of the key.
+    clf = _HISTORY_MODELS.get(key)
+    if clf is None:
+        clf = fit(data, categories, tokenizer, key=key)
+        _HISTORY_MODELS[key] = clf
     clf.save(model_dir(settings))
     return clf
