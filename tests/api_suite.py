@@ -550,6 +550,8 @@ PUBLIC: dict[str, str] = {
     "POST /api/3/action/{name}": "the same CKAN actions over POST (ckanapi sends POST)",
     "GET /api/action/{name}": "CKAN's unversioned alias of /api/3/action",
     "POST /api/action/{name}": "CKAN's unversioned alias of /api/3/action",
+    "GET /api/datahub/rule-kinds": "the vocabulary of quality-rule kinds and what each checks: "
+    "reference text, no data",
     "GET /api/services/items": "the service catalogue (政务服务事项目录) is published to everyone",
     "GET /api/services/items/{code}": "one item of the public service catalogue",
     "GET /api/services/bundles": "the public list of 一件事 bundles with their figures",
@@ -561,6 +563,7 @@ PUBLIC: dict[str, str] = {
 # a sensor …): operation → the test module that covers them. The suite checks that module
 # exists; moving a row into ENDPOINTS (with its objects in tests/world.py) is always better.
 ELSEWHERE: dict[str, str] = {
+    "POST /api/datahub/datasets/{name}/rollback": "tests/datahub/test_rollback.py",
     **{
         op: "tests/ops/test_cases.py"
         for op in (
