@@ -28,6 +28,7 @@ from citybase.services.schemas import (
     VerifyBody,
 )
 from citybase.settings import Settings
+from citybase.web.openapi import IdPath
 
 router = APIRouter(prefix="/api/services", tags=["services (一网通办)"])
 ACTIONS = (
@@ -96,7 +97,7 @@ def start_application(
 
 @router.post("/applications/{application_id}/submit", response_model=ApplicationRead)
 def submit(
-    application_id: int,
+    application_id: IdPath,
     body: SubmitBody,
     request: Request,
     user: CurrentUser,
@@ -147,7 +148,7 @@ def list_applications(
 
 @router.get("/applications/{application_id}", response_model=ApplicationRead)
 def get_application(
-    application_id: int, request: Request, user: CurrentUser, db_session: SessionDep
+    application_id: IdPath, request: Request, user: CurrentUser, db_session: SessionDep
 ) -> ApplicationRead:
     app = svc.get_application(db_session=db_session, viewer=user, application_id=application_id)
     read = svc.application_read(
@@ -159,7 +160,7 @@ def get_application(
 
 @router.post("/applications/{application_id}/actions/{action}", response_model=ApplicationRead)
 def act(
-    application_id: int,
+    application_id: IdPath,
     action: str,
     body: ReasonBody,
     request: Request,
@@ -186,7 +187,11 @@ def act(
 
 @router.post("/applications/{application_id}/rating", response_model=ApplicationRead)
 def rate(
-    application_id: int, body: RateBody, request: Request, user: CurrentUser, db_session: SessionDep
+    application_id: IdPath,
+    body: RateBody,
+    request: Request,
+    user: CurrentUser,
+    db_session: SessionDep,
 ) -> ApplicationRead:
     app = svc.rate(
         db_session=db_session,
@@ -280,7 +285,9 @@ def apply_bundle(
 
 
 @router.get("/bundles/applications/{bundle_id}")
-def bundle_application(bundle_id: int, user: CurrentUser, db_session: SessionDep) -> dict[str, Any]:
+def bundle_application(
+    bundle_id: IdPath, user: CurrentUser, db_session: SessionDep
+) -> dict[str, Any]:
     record = db_session.get(BundleApplication, bundle_id)
     if record is None or record.applicant_id != user.id:
         raise NotFound(f"No bundle application #{bundle_id} of yours.", field="bundle_id")
