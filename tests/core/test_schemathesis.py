@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import Session
 
+from citybase.ops.classifier import get_classifier
 from tests.world import World, build_world
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -143,6 +144,9 @@ def test_openapi_spec_holds_under_generated_requests(
     backend: str, app: FastAPI, client: TestClient, session: Session, role: str
 ) -> None:
     world = build_world(client, session)
+    # A city's first case trains the dispatch classifier (tens of seconds, once per data
+    # directory; docs/ops-classifier.md): train it before the fuzzer's 10-second timeouts.
+    get_classifier(app.state.settings)
     methods = None if backend == "sqlite" else {"GET"}
     failures, statuses = _fuzz(app, world, ROLES[role](world), methods=methods)
     summary = (
