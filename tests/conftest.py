@@ -155,3 +155,13 @@ def app(settings: Settings, session_factory: sessionmaker[Session]):  # type: ig
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispatch_classifier(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Train the dispatch classifier on the shipped history once for the whole run: a city's
+    first case would otherwise train it inside whichever request comes first (tens of
+    seconds), past the timeouts of the fuzzer and the live-server clients."""
+    from citybase.ops.classifier import get_classifier
+
+    get_classifier(Settings(data_dir=tmp_path_factory.mktemp("dispatch-classifier")))
