@@ -37,3 +37,16 @@ def test_a_department_screen_counts_only_its_cases(client: TestClient, world: Op
     other = figures(client, world.zjj, layout="department")
     assert mine["ops.cases_open"]["value"] >= 1
     assert other["ops.cases_open"]["value"] == 0
+
+
+def test_the_whole_city_wall_answers_with_every_domain_installed(
+    client: TestClient, world: OpsWorld
+) -> None:
+    report(client, world.call_taker, category="SANITATION")
+    r = client.get("/api/dashboard/city/data", headers=world.admin.headers)
+    assert r.status_code == 200, r.text
+    widgets = r.json()["widgets"]
+    assert {"ops.closure_rate", "ops.department_ranking", "sensing.alarms_by_type"} <= set(widgets)
+    assert all("error" not in w for w in widgets.values()), [
+        k for k, w in widgets.items() if "error" in w
+    ]
