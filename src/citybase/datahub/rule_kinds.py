@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,7 @@ class Declaring:
     frequency_days: int | None
 
 
-class RuleKind:
+class RuleKind(ABC):
     """One kind of quality rule. Subclasses set the class attributes and override what
     differs; the engine wraps ``fail`` with "value is not null" unless ``checks_nulls``."""
 
@@ -83,15 +84,17 @@ class RuleKind:
     checks_nulls: ClassVar[bool] = False  # not_null: nulls are what it fails
 
     def declare(self, rule: QualityRule, label: str, where: str, ctx: Declaring) -> None:
-        """Refuse params that cannot work, naming the rule and the param (declaration)."""
+        """Refuse params that cannot work, naming the rule and the param (declaration).
+        Most kinds take no params to check, so the default accepts."""
+        return None
 
+    @abstractmethod
     def plan(self, p: Plan, t: Target, refuse: Refuse) -> None:
         """Fill in ``p`` (engine): ``fail``, ``stages``, ``params``, ``detail``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def what(self, p: Plan) -> str:
         """The end of the result message: "… of N <what>"."""
-        raise NotImplementedError
 
     def description(self, locale: str) -> str:
         return self.description_en if locale == "en" else self.description_zh
